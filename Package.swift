@@ -1,0 +1,53 @@
+// swift-tools-version: 6.0
+// FaceKit: pure-Swift face detection, alignment, embedding and matching.
+//
+// Module layers (lower never imports higher):
+//   CTurboJPEG, CPNG, CWebP   thin system-library modules (C headers only)
+//   FaceKitTensor             Tensor + hand-written kernels (knows nothing of images or faces)
+//   FaceKitImage              decoding, EXIF, resize, warp, drawing, PNG encoding
+//   FaceKitWeights            TF.js reader, safetensors, manifest, resolution, download
+//   FaceKit                   the public face: detector, aligners, embedder, matcher, gallery
+//   facekit (CLI), bench      executables over the library
+import PackageDescription
+
+let package = Package(
+    name: "FaceKit",
+    platforms: [.macOS(.v13), .iOS(.v16)],
+    products: [
+        .library(name: "FaceKit", targets: ["FaceKit"]),
+        .executable(name: "facekit", targets: ["facekit"]),
+        .executable(name: "bench", targets: ["bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"]), .brew(["jpeg-turbo"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .systemLibrary(
+            name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebp",
+            providers: [.apt(["libwebp-dev"]), .brew(["webp"])]),
+        .target(name: "FaceKitTensor"),
+        .target(name: "FaceKitImage", dependencies: ["CTurboJPEG", "CPNG", "CWebP"]),
+        .target(
+            name: "FaceKitWeights",
+            dependencies: [
+                "FaceKitTensor",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .target(name: "FaceKit", dependencies: ["FaceKitTensor", "FaceKitImage", "FaceKitWeights"]),
+        .executableTarget(
+            name: "facekit",
+            dependencies: ["FaceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "bench", dependencies: ["FaceKit", "FaceKitTensor"], path: "Benchmarks/bench"),
+        .testTarget(name: "FaceKitTensorTests", dependencies: ["FaceKitTensor"]),
+        .testTarget(name: "FaceKitImageTests", dependencies: ["FaceKitImage"]),
+        .testTarget(name: "FaceKitWeightsTests", dependencies: ["FaceKitWeights"]),
+    ]
+)

@@ -1,0 +1,79 @@
+import FaceKitTensor
+import Testing
+
+@Suite struct SmallOpsTests {
+    @Test("max pool 2×2/2 matches the reference, odd sizes included", arguments: sweepChannels)
+    func maxPool(channels: Int) throws {
+        var rng = SeededRandom(seed: UInt64(channels))
+        for (batch, h, w, padding) in [(1, 8, 8, Padding.valid), (3, 5, 7, .valid), (1, 5, 7, .same), (3, 2, 2, .same)] {
+            let input = randomTensor(TensorShape(batch, h, w, channels), &rng)
+            let g = try WindowGeometry(inputHeight: h, inputWidth: w, kernelHeight: 2, kernelWidth: 2, strideY: 2, strideX: 2, padding: padding)
+            let out = Tensor(shape: TensorShape(batch, g.outputHeight, g.outputWidth, channels)), ref = Tensor(shape: out.shape)
+            try MaxPool.run(input: input, output: out, padding: padding)
+            try MaxPool.reference(input: input, output: ref, padding: padding)
+            #expect(out.toArray() == ref.toArray(), "maxpool \(input.shape) \(padding)")
+        }
+    }
+
+    @Test("global average pool matches the reference", arguments: sweepChannels)
+    func globalAverage(channels: Int) throws {
+        var rng = SeededRandom(seed: UInt64(channels + 1))
+        for (batch, h, w) in [(1, 7, 7), (3, 3, 5), (1, 1, 1)] {
+            let input = randomTensor(TensorShape(batch, h, w, channels), &rng)
+            let out = Tensor(shape: TensorShape(batch, 1, 1, channels)), ref = Tensor(shape: out.shape)
+            try GlobalAveragePool.run(input: input, output: out)
+            try GlobalAveragePool.reference(input: input, output: ref)
+            expectClose(out, ref, k: h * w, "gap \(input.shape)")
+        }
+    }
+
+    @Test("zero channel padding and spatial padding match the reference", arguments: [1, 3, 24, 31])
+    func padding(channels: Int) throws {
+        var rng = SeededRandom(seed: 2)
+        let input = randomTensor(TensorShape(3, 5, 4, channels), &rng)
+        let out = Tensor(shape: TensorShape(3, 5, 4, channels + 4)), ref = Tensor(shape: out.shape)
+        out.fill(.nan)
+        try ChannelPad.run(input: input, output: out)
+        try ChannelPad.reference(input: input, output: ref)
+        #expect(out.toArray() == ref.toArray())
+        let sp = Tensor(shape: TensorShape(3, 8, 6, channels)), spRef = Tensor(shape: sp.shape)
+        try SpatialPad.run(input: input, output: sp, top: 1, bottom: 2, left: 0, right: 2, value: -1)
+        try SpatialPad.reference(input: input, output: spRef, top: 1, bottom: 2, left: 0, right: 2, value: -1)
+        #expect(sp.toArray() == spRef.toArray())
+    }
+
+    @Test("add, channel scale, bias add and activations match the reference",
+          arguments: ActivationCase.allCases, sweepChannels)
+    func elementwise(activation: ActivationCase, channels: Int) throws {
+        var rng = SeededRandom(seed: UInt64(channels * 3))
+        let shape = TensorShape(3, 3, 5, channels)
+        let a = randomTensor(shape, &rng), b = randomTensor(shape, &rng)
+        let act = activation.make(channels: channels, &rng)
+        let out = Tensor(shape: shape), ref = Tensor(shape: shape)
+        try Add.run(a, b, output: out, activation: act)
+        try Add.reference(a, b, output: ref, activation: act)
+        expectClose(out, ref, k: 1, "add")
+        let scale = randomTensor(TensorShape(3, 1, 1, channels), &rng)
+        try ChannelScale.run(input: a, scale: scale, output: out, residual: b)
+        try ChannelScale.reference(input: a, scale: scale, output: ref, residual: b)
+        expectClose(out, ref, k: 1, "channel scale")
+        let bias = randomTensor(TensorShape(1, 1, 1, channels), &rng)
+        try BiasAdd.run(input: a, bias: bias, output: out, activation: act)
+        try BiasAdd.reference(input: a, bias: bias, output: ref, activation: act)
+        expectClose(out, ref, k: 1, "bias add")
+        try Activate.run(input: a, output: out, activation: act)
+        try Activate.reference(input: a, output: ref, activation: act)
+        expectClose(out, ref, k: 1, "activation")
+    }
+
+    @Test("the arena hands out aligned, disjoint tensors and refuses to overflow")
+    func arena() throws {
+        let arena = TensorArena(capacity: 64)
+        let a = try arena.tensor(shape: TensorShape(1, 1, 1, 3))
+        let b = try arena.tensor(shape: TensorShape(1, 2, 2, 5))
+        #expect(Int(bitPattern: a.data) % 64 == 0 && Int(bitPattern: b.data) % 64 == 0)
+        #expect(b.data - a.data == 16)
+        #expect(throws: TensorError.self) { try arena.tensor(shape: TensorShape(1, 1, 1, 40)) }
+        #expect(throws: TensorError.self) { try b.reshape(to: TensorShape(1, 1, 1, 21)) }
+    }
+}
