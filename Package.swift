@@ -46,8 +46,12 @@ let package = Package(
             dependencies: ["FaceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "bench", dependencies: ["FaceKit", "FaceKitTensor"], path: "Benchmarks/bench"),
+        .target(
+            name: "FaceKitTestSupport",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/FaceKitTestSupport"),
         .testTarget(name: "FaceKitTensorTests", dependencies: ["FaceKitTensor"]),
-        .testTarget(name: "FaceKitImageTests", dependencies: ["FaceKitImage"]),
-        .testTarget(name: "FaceKitWeightsTests", dependencies: ["FaceKitWeights"]),
+        .testTarget(name: "FaceKitImageTests", dependencies: ["FaceKitImage", "FaceKitTestSupport", "CWebP"]),
+        .testTarget(name: "FaceKitWeightsTests", dependencies: ["FaceKitWeights", "FaceKitTestSupport"]),
     ]
 )

@@ -1,0 +1,205 @@
+// Decoding JPEG, PNG and WebP into upright 8-bit RGB.
+//
+// The format comes from the content. The pixel budget is checked from the header
+// before any pixel buffer is allocated. The C libraries are used only through APIs
+// that return errors (TurboJPEG's tj*, libpng's png_image_*, libwebp's WebPDecode*),
+// so no error path can reach exit(), abort() or a longjmp across Swift frames.
+import CPNG
+import CTurboJPEG
+import CWebP
+import Foundation
+
+/// Reads images from files or bytes into ``RGBImage``.
+public struct ImageDecoder: Sendable {
+    /// The largest image, in pixels, that will be decoded (default 64 megapixels).
+    public var pixelBudget: Int
+    /// The largest file, in bytes, that will be read (default 256 MiB).
+    public var maximumFileSize: Int
+    /// Whether a JPEG's EXIF orientation is applied (default true).
+    public var appliesExifOrientation: Bool
+
+    /// Creates a decoder.
+    public init(pixelBudget: Int = 64_000_000, maximumFileSize: Int = 256 << 20, appliesExifOrientation: Bool = true) {
+        self.pixelBudget = pixelBudget
+        self.maximumFileSize = maximumFileSize
+        self.appliesExifOrientation = appliesExifOrientation
+    }
+
+    /// Decodes the image file at `path`.
+    public func decode(contentsOfFile path: String) throws -> RGBImage {
+        let url = URL(fileURLWithPath: path)
+        let size: Int
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            if let type = attributes[.type] as? FileAttributeType, type == .typeDirectory {
+                throw ImageError.unreadable(source: path, reason: "it is a directory")
+            }
+            size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        } catch let error as ImageError {
+            throw error
+        } catch {
+            throw ImageError.unreadable(source: path, reason: FileManager.default.fileExists(atPath: path)
+                                        ? "permission denied or not a regular file" : "no such file")
+        }
+        guard size <= maximumFileSize else {
+            throw ImageError.fileTooLarge(source: path, bytes: size, limit: maximumFileSize)
+        }
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ImageError.unreadable(source: path, reason: "\(error.localizedDescription)")
+        }
+        return try decode(data, source: path)
+    }
+
+    /// Decodes image bytes; `source` names them in errors.
+    public func decode(_ data: Data, source: String = "<memory>") throws -> RGBImage {
+        guard !data.isEmpty else { throw ImageError.empty(source: source) }
+        guard data.count <= maximumFileSize else {
+            throw ImageError.fileTooLarge(source: source, bytes: data.count, limit: maximumFileSize)
+        }
+        return try data.withUnsafeBytes { bytes in
+            let format = ImageFormat.detect(bytes)
+            switch format {
+            case .jpeg:
+                let image = try decodeJPEG(bytes, source: source)
+                return appliesExifOrientation ? image.applying(ExifOrientation.read(jpeg: bytes)) : image
+            case .png: return try decodePNG(bytes, source: source)
+            case .webp: return try decodeWebP(bytes, source: source)
+            default: throw ImageError.unsupportedFormat(source: source, detected: format.displayName)
+            }
+        }
+    }
+
+    /// Decodes image bytes given as an array.
+    public func decode(_ bytes: [UInt8], source: String = "<memory>") throws -> RGBImage {
+        try decode(Data(bytes), source: source)
+    }
+
+    func checkBudget(_ w: Int, _ h: Int, _ source: String) throws {
+        guard w > 0, h > 0 else { throw ImageError.corrupt(source: source, detail: "header gives size \(w)x\(h)") }
+        guard w * h <= pixelBudget else {
+            throw ImageError.tooLarge(source: source, width: w, height: h, budget: pixelBudget)
+        }
+    }
+
+    // MARK: JPEG (TurboJPEG: accurate integer DCT and fancy upsampling, libjpeg's defaults)
+
+    func decodeJPEG(_ bytes: UnsafeRawBufferPointer, source: String) throws -> RGBImage {
+        guard let handle = tjInitDecompress() else {
+            throw ImageError.corrupt(source: source, detail: "cannot initialise the JPEG decoder")
+        }
+        defer { tjDestroy(handle) }
+        let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        var w: Int32 = 0, h: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
+        if tjDecompressHeader3(handle, base, UInt(bytes.count), &w, &h, &subsampling, &colorspace) != 0 {
+            let message = String(cString: tjGetErrorStr2(handle))
+            if !hasEndOfImage(bytes) {
+                throw ImageError.truncated(source: source, detail: "JPEG header: \(message)")
+            }
+            throw ImageError.corrupt(source: source, detail: "JPEG header: \(message)")
+        }
+        if colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue) {
+            throw ImageError.unsupportedColorSpace(source: source, colorSpace: "CMYK JPEG")
+        }
+        if w <= 0 || h <= 0 {   // TurboJPEG reports 0x0 when the data ends before the frame header
+            if !hasEndOfImage(bytes) {
+                throw ImageError.truncated(source: source, detail: "JPEG data ends before the frame header")
+            }
+            throw ImageError.corrupt(source: source, detail: "JPEG has no frame header")
+        }
+        try checkBudget(Int(w), Int(h), source)
+        var pixels = [UInt8](repeating: 0, count: Int(w) * Int(h) * 3)
+        let status = pixels.withUnsafeMutableBufferPointer { out in
+            tjDecompress2(handle, base, UInt(bytes.count), out.baseAddress, w, 0, h, Int32(TJPF_RGB.rawValue), 0)
+        }
+        if status != 0 {
+            // TurboJPEG reports libjpeg's warnings (premature end, corrupt data) as -1 too;
+            // FaceKit treats them as errors rather than returning a grey-filled image.
+            let message = String(cString: tjGetErrorStr2(handle))
+            if message.contains("Premature end") || !hasEndOfImage(bytes) {
+                throw ImageError.truncated(source: source, detail: message)
+            }
+            throw ImageError.corrupt(source: source, detail: message)
+        }
+        return RGBImage(uncheckedWidth: Int(w), height: Int(h), pixels: pixels)
+    }
+
+    func hasEndOfImage(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var n = bytes.count
+        while n >= 2 {   // allow trailing padding after EOI
+            if bytes[n - 2] == 0xFF && bytes[n - 1] == 0xD9 { return true }
+            if bytes[n - 1] != 0 && bytes[n - 1] != 0xFF && bytes[n - 1] != 0x0A { return false }
+            n -= 1
+        }
+        return false
+    }
+
+    // MARK: PNG (libpng simplified API)
+
+    func decodePNG(_ bytes: UnsafeRawBufferPointer, source: String) throws -> RGBImage {
+        var image = png_image()
+        image.version = png_uint_32(PNG_IMAGE_VERSION)
+        defer { png_image_free(&image) }
+        guard png_image_begin_read_from_memory(&image, bytes.baseAddress, bytes.count) != 0 else {
+            throw pngError(image, source, bytes.count)
+        }
+        // 16-bit files without gAMA/sRGB are read as sRGB-encoded (scaled, not gamma-converted);
+        // begin_read resets the flags, so this must come after it.
+        image.flags |= png_uint_32(PNG_IMAGE_FLAG_16BIT_sRGB)
+        let w = Int(image.width), h = Int(image.height)
+        try checkBudget(w, h, source)
+        // RGBA output keeps alpha out of the colour values; it is then dropped (as Pillow's convert("RGB")).
+        image.format = png_uint_32(PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)
+        var rgba = [UInt8](repeating: 0, count: w * h * 4)
+        let ok = rgba.withUnsafeMutableBytes { out in
+            png_image_finish_read(&image, nil, out.baseAddress, png_int_32(w * 4), nil)
+        }
+        guard ok != 0 else { throw pngError(image, source, bytes.count) }
+        var rgb = [UInt8](repeating: 0, count: w * h * 3)
+        rgba.withUnsafeBufferPointer { src in
+            rgb.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<(w * h) {
+                    dst[3 * i] = src[4 * i]; dst[3 * i + 1] = src[4 * i + 1]; dst[3 * i + 2] = src[4 * i + 2]
+                }
+            }
+        }
+        return RGBImage(uncheckedWidth: w, height: h, pixels: rgb)
+    }
+
+    func pngError(_ image: png_image, _ source: String, _ size: Int) -> ImageError {
+        var message = image.message
+        let text = withUnsafeBytes(of: &message) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        let lower = text.lowercased()
+        if lower.contains("end of") || lower.contains("not enough") || lower.contains("truncat") || lower.contains("eof") {
+            return .truncated(source: source, detail: "PNG: \(text)")
+        }
+        return .corrupt(source: source, detail: "PNG: \(text.isEmpty ? "unknown libpng error" : text)")
+    }
+
+    // MARK: WebP
+
+    func decodeWebP(_ bytes: UnsafeRawBufferPointer, source: String) throws -> RGBImage {
+        let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        // RIFF size field: the file must hold 8 + size bytes.
+        let riffSize = Int(bytes[4]) | Int(bytes[5]) << 8 | Int(bytes[6]) << 16 | Int(bytes[7]) << 24
+        let truncated = bytes.count < 8 + riffSize
+        var w: Int32 = 0, h: Int32 = 0
+        guard WebPGetInfo(base, bytes.count, &w, &h) != 0 else {
+            if truncated { throw ImageError.truncated(source: source, detail: "WebP ends at byte \(bytes.count) of \(8 + riffSize)") }
+            throw ImageError.corrupt(source: source, detail: "WebP header is invalid")
+        }
+        try checkBudget(Int(w), Int(h), source)
+        var pixels = [UInt8](repeating: 0, count: Int(w) * Int(h) * 3)
+        let stride = Int(w) * 3
+        let result = pixels.withUnsafeMutableBufferPointer { out in
+            WebPDecodeRGBInto(base, bytes.count, out.baseAddress, out.count, Int32(stride))
+        }
+        guard result != nil else {
+            if truncated { throw ImageError.truncated(source: source, detail: "WebP ends at byte \(bytes.count) of \(8 + riffSize)") }
+            throw ImageError.corrupt(source: source, detail: "WebP bitstream could not be decoded")
+        }
+        return RGBImage(uncheckedWidth: Int(w), height: Int(h), pixels: pixels)
+    }
+}
