@@ -1,1 +1,6 @@
+// FaceKit: detect, align, embed and match faces in pure Swift.
+//
+// `import FaceKit` brings the image and weights layers with it, so a client can read
+// photos and manage model files without further imports.
 @_exported import FaceKitImage
+@_exported import FaceKitWeights

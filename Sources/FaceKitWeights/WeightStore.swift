@@ -1,0 +1,283 @@
+// Finding, verifying, downloading and converting model weights.
+//
+// A model's files are looked for, in order, in:
+//   1. a directory passed in code            <dir>/<model>/<file>
+//   2. $FACEKIT_WEIGHTS                       $FACEKIT_WEIGHTS/<model>/<file>
+//   3. the user cache                         $XDG_CACHE_HOME/facekit/<model>/<file>
+//                                             (or ~/.cache/facekit; ~/Library/Caches/facekit on Apple platforms)
+//   4. the pinned upstream address, downloaded into the cache (temporary file, verified, renamed).
+// Every file is checked against its pinned size and SHA-256 before use, wherever it came from.
+// Converted weights (safetensors) live in <cache>/converted/<model>.safetensors and record the
+// source digests and their own data digest, so stale or damaged conversions are redone.
+import Foundation
+
+/// Where a model's files were found.
+public enum WeightsSource: String, Sendable, Codable {
+    case directory, environment, cache, downloaded
+}
+
+/// A model whose files were found and verified.
+public struct ResolvedModel: Sendable {
+    public let model: ModelID
+    /// The directory holding the model's files.
+    public let directory: URL
+    public let source: WeightsSource
+}
+
+/// The decoded weights of one model, by TF.js constant name.
+public struct ModelWeights: Sendable {
+    public let model: ModelID
+    public let tensors: [String: WeightTensor]
+
+    public init(model: ModelID, tensors: [String: WeightTensor]) {
+        self.model = model
+        self.tensors = tensors
+    }
+
+    /// The float values of weight `name`, checking the element count when given.
+    public func floats(_ name: String, count: Int? = nil) throws -> [Float] {
+        guard let t = tensors[name], let v = t.floats else { throw WeightsError.missingWeight(model: model.rawValue, weight: name) }
+        if let count, v.count != count {
+            throw WeightsError.invalidWeight(file: model.rawValue, weight: name, reason: "has \(v.count) values, the network needs \(count)")
+        }
+        return v
+    }
+
+    /// The shape of weight `name`.
+    public func shape(_ name: String) throws -> [Int] {
+        guard let t = tensors[name] else { throw WeightsError.missingWeight(model: model.rawValue, weight: name) }
+        return t.shape
+    }
+}
+
+/// The state of one file, for `facekit weights list` and `verify`.
+public struct FileStatus: Sendable {
+    public enum State: Sendable, Equatable { case verified, missing, mismatch(String) }
+    public let model: ModelID
+    public let file: String
+    public let source: WeightsSource
+    public let path: String
+    public let state: State
+}
+
+/// Finds, verifies, downloads and converts model weights.
+public struct WeightStore: Sendable {
+    /// A directory given in code, searched first.
+    public var directory: URL?
+    /// `$FACEKIT_WEIGHTS`, searched second.
+    public var environmentDirectory: URL?
+    /// The user cache, searched third; downloads and conversions go here.
+    public var cacheDirectory: URL
+    /// Whether missing files may be downloaded.
+    public var allowsDownload: Bool
+    /// Download from `<mirror>/<model>/<file>` instead of the pinned upstream address.
+    public var mirror: URL?
+    /// Seconds before a stalled download fails.
+    public var downloadTimeout: TimeInterval = 60
+
+    /// A store configured from `environment` (FACEKIT_WEIGHTS, XDG_CACHE_HOME, HOME, FACEKIT_OFFLINE=1).
+    public init(
+        directory: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+        cacheDirectory: URL? = nil, allowsDownload: Bool? = nil, mirror: URL? = nil
+    ) {
+        self.directory = directory
+        if let env = environment["FACEKIT_WEIGHTS"], !env.isEmpty {
+            environmentDirectory = URL(fileURLWithPath: env)
+        }
+        self.cacheDirectory = cacheDirectory ?? Self.defaultCacheDirectory(environment: environment)
+        self.allowsDownload = allowsDownload ?? (environment["FACEKIT_OFFLINE"] != "1")
+        self.mirror = mirror
+    }
+
+    /// `$XDG_CACHE_HOME/facekit`, else `~/.cache/facekit` (`~/Library/Caches/facekit` on Apple platforms).
+    public static func defaultCacheDirectory(environment: [String: String]) -> URL {
+        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
+            return URL(fileURLWithPath: xdg).appendingPathComponent("facekit")
+        }
+        let home = environment["HOME"].map { URL(fileURLWithPath: $0) } ?? FileManager.default.homeDirectoryForCurrentUser
+        #if canImport(Darwin)
+        return home.appendingPathComponent("Library/Caches/facekit")
+        #else
+        return home.appendingPathComponent(".cache/facekit")
+        #endif
+    }
+
+    /// The locations searched, in order, that are configured.
+    public var searchLocations: [(WeightsSource, URL)] {
+        var out: [(WeightsSource, URL)] = []
+        if let directory { out.append((.directory, directory)) }
+        if let environmentDirectory { out.append((.environment, environmentDirectory)) }
+        out.append((.cache, cacheDirectory))
+        return out
+    }
+
+    /// Checks one file's size and SHA-256.
+    static func verify(_ url: URL, _ file: ModelFile) throws {
+        let (digest, size) = try Digest.sha256(file: url)
+        guard size == file.size else { throw WeightsError.sizeMismatch(file: url.path, expected: file.size, actual: size) }
+        guard digest == file.sha256 else {
+            throw WeightsError.checksumMismatch(file: url.path, expected: file.sha256, actual: digest)
+        }
+    }
+
+    /// Finds the model's files, downloading into the cache if allowed, and verifies every one.
+    public func resolve(_ model: ModelID) async throws -> ResolvedModel {
+        let descriptor = WeightsManifest.descriptor(for: model)
+        for (source, root) in searchLocations {
+            let dir = root.appendingPathComponent(model.rawValue)
+            guard FileSystem.exists(dir.appendingPathComponent(descriptor.modelFile)) else { continue }
+            if source == .cache {
+                try await repairCache(descriptor, dir)
+            } else {
+                for file in descriptor.files {
+                    let url = dir.appendingPathComponent(file.name)
+                    guard FileSystem.exists(url) else {
+                        throw WeightsError.unreadable(file: url.path, reason: "missing; \(model) needs \(descriptor.files.map(\.name).joined(separator: " and "))")
+                    }
+                    try Self.verify(url, file)
+                }
+            }
+            return ResolvedModel(model: model, directory: dir, source: source)
+        }
+        let searched = searchLocations.map { $0.1.appendingPathComponent(model.rawValue).path }
+        guard allowsDownload else { throw WeightsError.notFound(model: model.rawValue, searched: searched, downloadError: "downloads are disabled") }
+        let dir = cacheDirectory.appendingPathComponent(model.rawValue)
+        do {
+            try await repairCache(descriptor, dir)
+        } catch let error as WeightsError {
+            throw WeightsError.notFound(model: model.rawValue, searched: searched, downloadError: error.description)
+        }
+        return ResolvedModel(model: model, directory: dir, source: .downloaded)
+    }
+
+    /// Makes the cache hold verified copies of every file, downloading what is missing or damaged.
+    func repairCache(_ descriptor: ModelDescriptor, _ dir: URL) async throws {
+        // Shards first, model.json last: model.json's presence marks a complete model.
+        for file in descriptor.files.sorted(by: { a, _ in a.name != descriptor.modelFile }) {
+            let url = dir.appendingPathComponent(file.name)
+            if FileSystem.exists(url) {
+                do { try Self.verify(url, file); continue } catch {
+                    guard allowsDownload else { throw error }   // a damaged cached file is replaced when we can
+                }
+            }
+            try await download(file, model: descriptor.id, to: url)
+        }
+    }
+
+    /// Downloads one file to a temporary name, verifies it and renames it into place.
+    func download(_ file: ModelFile, model: ModelID, to url: URL) async throws {
+        guard allowsDownload else {
+            throw WeightsError.unreadable(file: url.path, reason: "missing and downloads are disabled")
+        }
+        let source: URL
+        if let mirror {
+            source = mirror.appendingPathComponent(model.rawValue).appendingPathComponent(file.name)
+        } else {
+            guard let pinned = URL(string: file.url) else { throw WeightsError.downloadFailed(url: file.url, reason: "invalid address") }
+            source = pinned
+        }
+        let data = try await Downloader(timeout: downloadTimeout).fetch(source, expectedSize: file.size)
+        guard data.count == file.size else {
+            throw WeightsError.downloadFailed(url: source.absoluteString, reason: "received \(data.count) bytes, expected \(file.size)")
+        }
+        let digest = Digest.sha256(data)
+        guard digest == file.sha256 else {
+            throw WeightsError.checksumMismatch(file: source.absoluteString, expected: file.sha256, actual: digest)
+        }
+        try FileSystem.writeAtomically(data, to: url)
+    }
+
+    /// Reads the verified TF.js model.
+    public func loadSource(_ model: ModelID) async throws -> TFJSGraphModel {
+        let resolved = try await resolve(model)
+        return try TFJSGraphModel(directory: resolved.directory, modelFile: WeightsManifest.descriptor(for: model).modelFile)
+    }
+
+    /// Where the converted weights of `model` are kept.
+    public func convertedURL(_ model: ModelID) -> URL {
+        cacheDirectory.appendingPathComponent("converted").appendingPathComponent("\(model.rawValue).safetensors")
+    }
+
+    static let convertedFormat = "facekit-converted-1"
+
+    /// Metadata a current conversion of `model` must carry.
+    static func sourceMetadata(_ model: ModelID) -> [String: String] {
+        var m = ["facekit.format": convertedFormat, "facekit.model": model.rawValue]
+        for file in WeightsManifest.descriptor(for: model).files { m["source.sha256.\(file.name)"] = file.sha256 }
+        return m
+    }
+
+    /// Loads the converted weights, converting first when they are missing, stale or damaged.
+    public func load(_ model: ModelID) async throws -> ModelWeights {
+        if let weights = try? loadConverted(model) { return weights }
+        let (weights, data) = try await convertInMemory(model)
+        try? FileSystem.writeAtomically(data, to: convertedURL(model))   // a read-only cache only costs speed
+        return weights
+    }
+
+    /// Reads and checks the converted file; throws if missing, stale or damaged.
+    public func loadConverted(_ model: ModelID) throws -> ModelWeights {
+        let url = convertedURL(model)
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw WeightsError.unreadable(file: url.path, reason: "not converted yet")
+        }
+        let (tensors, metadata) = try SafeTensors.decode(data, name: url.path)
+        for (key, value) in Self.sourceMetadata(model) where metadata[key] != value {
+            throw WeightsError.malformedConverted(file: url.path, reason: "stale: \(key) is \(metadata[key] ?? "absent"), expected \(value)")
+        }
+        let dataDigest = Digest.sha256(Self.dataSection(tensors))
+        guard metadata["facekit.data.sha256"] == dataDigest else {
+            throw WeightsError.malformedConverted(file: url.path, reason: "tensor data does not match its recorded SHA-256")
+        }
+        return ModelWeights(model: model, tensors: tensors)
+    }
+
+    /// Converts the TF.js files into `<cache>/converted/<model>.safetensors` and returns its path.
+    @discardableResult
+    public func convert(_ model: ModelID) async throws -> URL {
+        let (_, data) = try await convertInMemory(model)
+        let url = convertedURL(model)
+        try FileSystem.writeAtomically(data, to: url)
+        return url
+    }
+
+    func convertInMemory(_ model: ModelID) async throws -> (ModelWeights, Data) {
+        let source = try await loadSource(model)
+        var metadata = Self.sourceMetadata(model)
+        metadata["facekit.data.sha256"] = Digest.sha256(Self.dataSection(source.weights))
+        let data = try SafeTensors.encode(Array(source.weights.values), metadata: metadata)
+        return (ModelWeights(model: model, tensors: source.weights), data)
+    }
+
+    /// The tensors' bytes in name order: what the data digest covers.
+    static func dataSection(_ tensors: [String: WeightTensor]) -> Data {
+        var out = Data()
+        for name in tensors.keys.sorted() {
+            out.append(contentsOf: Array(name.utf8))
+            switch tensors[name]!.values {
+            case let .float32(v): v.withUnsafeBytes { out.append(contentsOf: $0) }
+            case let .int32(v): v.withUnsafeBytes { out.append(contentsOf: $0) }
+            }
+        }
+        return out
+    }
+
+    /// What each search location holds for `model`, without downloading anything.
+    public func status(_ model: ModelID) -> [FileStatus] {
+        let descriptor = WeightsManifest.descriptor(for: model)
+        var out: [FileStatus] = []
+        for (source, root) in searchLocations {
+            let dir = root.appendingPathComponent(model.rawValue)
+            for file in descriptor.files {
+                let url = dir.appendingPathComponent(file.name)
+                let state: FileStatus.State
+                if !FileSystem.exists(url) { state = .missing } else {
+                    do { try Self.verify(url, file); state = .verified } catch { state = .mismatch("\(error)") }
+                }
+                out.append(FileStatus(model: model, file: file.name, source: source, path: url.path, state: state))
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,44 @@
+// The `facekit` command line tool. Every subcommand is a thin shell over the library:
+// it parses options, calls FaceKit and prints. Errors print one line on stderr and
+// exit non-zero (ArgumentParser's handling of thrown errors).
+import ArgumentParser
+import FaceKit
+import Foundation
+
+@main
+struct FaceKitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "facekit",
+        abstract: "Face detection, alignment, embedding and matching in pure Swift.",
+        subcommands: [WeightsCommand.self])
+}
+
+/// Options every command that loads models shares.
+struct WeightsOptions: ParsableArguments {
+    @Option(name: .customLong("weights"), help: "A directory holding <model>/model.json and its shards (searched before $FACEKIT_WEIGHTS and the cache).")
+    var directory: String?
+
+    @Flag(help: "Never download model files.")
+    var offline = false
+
+    @Option(help: .hidden)
+    var mirror: String?
+
+    func store() -> WeightStore {
+        WeightStore(
+            directory: directory.map { URL(fileURLWithPath: $0) },
+            allowsDownload: offline ? false : nil,
+            mirror: mirror.flatMap { URL(string: $0) })
+    }
+}
+
+/// Writes one line to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("facekit: \(message)\n".utf8))
+}
+
+/// JSON for one value, on one line.
+func jsonLine(_ object: Any) -> String {
+    guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return "{}" }
+    return String(decoding: data, as: UTF8.self)
+}
