@@ -53,5 +53,6 @@ let package = Package(
         .testTarget(name: "FaceKitTensorTests", dependencies: ["FaceKitTensor"]),
         .testTarget(name: "FaceKitImageTests", dependencies: ["FaceKitImage", "FaceKitTestSupport", "CWebP"]),
         .testTarget(name: "FaceKitWeightsTests", dependencies: ["FaceKitWeights", "FaceKitTestSupport"]),
+        .testTarget(name: "FaceKitTests", dependencies: ["FaceKit", "FaceKitTestSupport"]),
     ]
 )

@@ -1,1 +1,25 @@
-print("bench")
+// `swift run -c release bench [kernels] [--json]`
+//
+// Speed is measured here, never asserted in tests. Build with
+// `-Xswiftc -target-cpu -Xswiftc x86-64-v3 -Xswiftc -DFACEKIT_FMA` to measure the AVX2+FMA build.
+import Foundation
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let json = arguments.contains("--json")
+let suites = arguments.filter { !$0.hasPrefix("--") }
+let known = ["kernels"]
+if arguments.contains("--help") || arguments.contains("-h") {
+    print("usage: bench [\(known.joined(separator: "|"))]... [--json]\n  With no suite, runs all of them.")
+    exit(0)
+}
+for s in suites where !known.contains(s) {
+    FileHandle.standardError.write(Data("bench: unknown suite '\(s)'; choose from \(known.joined(separator: ", "))\n".utf8))
+    exit(2)
+}
+let output = Output(json: json)
+do {
+    if suites.isEmpty || suites.contains("kernels") { try runKernelBench(output: output) }
+} catch {
+    FileHandle.standardError.write(Data("bench: \(error)\n".utf8))
+    exit(1)
+}

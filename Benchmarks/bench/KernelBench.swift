@@ -1,0 +1,123 @@
+// `bench kernels`: every kernel on the real layer shapes of BlazeFace and SE-MobileFaceNet.
+import FaceKitTensor
+import Foundation
+
+/// A pure FMA-throughput loop: 12 independent 8-lane accumulators, no memory traffic.
+/// It is this build's peak for the arithmetic the kernels use.
+@inline(never)
+func fmaPeak(iterations: Int) -> Float {
+    var a0 = SIMD8<Float>(repeating: 1), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0
+    var a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0
+    let x = SIMD8<Float>(repeating: 0.999_999), y = SIMD8<Float>(repeating: 1e-7)
+    for _ in 0..<iterations {
+        #if FACEKIT_FMA
+        a0 = a0.addingProduct(x, y); a1 = a1.addingProduct(x, y); a2 = a2.addingProduct(x, y)
+        a3 = a3.addingProduct(x, y); a4 = a4.addingProduct(x, y); a5 = a5.addingProduct(x, y)
+        a6 = a6.addingProduct(x, y); a7 = a7.addingProduct(x, y); a8 = a8.addingProduct(x, y)
+        a9 = a9.addingProduct(x, y); a10 = a10.addingProduct(x, y); a11 = a11.addingProduct(x, y)
+        #else
+        a0 = a0 + x * y; a1 = a1 + x * y; a2 = a2 + x * y; a3 = a3 + x * y; a4 = a4 + x * y; a5 = a5 + x * y
+        a6 = a6 + x * y; a7 = a7 + x * y; a8 = a8 + x * y; a9 = a9 + x * y; a10 = a10 + x * y; a11 = a11 + x * y
+        #endif
+    }
+    let s = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11
+    return s.sum()
+}
+
+func randomTensor(_ shape: TensorShape) -> Tensor {
+    let t = Tensor(shape: shape)
+    var state: UInt32 = 12345
+    for i in 0..<shape.count {
+        state = state &* 1_664_525 &+ 1_013_904_223
+        t.data[i] = Float(state >> 8) / Float(1 << 24) - 0.5
+    }
+    return t
+}
+
+func randomArray(_ n: Int) -> [Float] { randomTensor(TensorShape(1, 1, 1, n)).toArray() }
+
+struct KernelCase {
+    let kernel: String
+    let shape: String
+    let flops: Double
+    let run: (ThreadCount) throws -> Void
+}
+
+func kernelCases() throws -> [KernelCase] {
+    var cases: [KernelCase] = []
+    for (h, w, k, n, note) in [(56, 56, 64, 128, ""), (28, 28, 128, 256, ""), (7, 7, 256, 512, ""), (16, 16, 96, 96, " (blazeface)"),
+                               (14, 14, 128, 512, ""), (1, 1, 64, 8, " (SE fc)")] {
+        let input = randomTensor(TensorShape(1, h, w, k))
+        let weights = try PackedPointwiseWeights(weights: randomArray(k * n), bias: randomArray(n), inputChannels: k, outputChannels: n)
+        let output = Tensor(shape: TensorShape(1, h, w, n))
+        let slopes = randomTensor(TensorShape(1, 1, 1, n))
+        let macs: Int = h * w * k * n
+        cases.append(KernelCase(kernel: "f32-gemm-6x16 pointwise+prelu", shape: "\(h)x\(w)x\(k)->\(n)\(note)", flops: 2.0 * Double(macs)) { t in
+            try PointwiseConv.run(input: input, weights: weights, output: output, activation: .prelu(slopes: slopes), threads: t)
+        })
+    }
+    for (h, c, s) in [(56, 128, 1), (56, 128, 2), (16, 96, 1), (28, 256, 1), (14, 512, 2)] {
+        let input = randomTensor(TensorShape(1, h, h, c))
+        let weights = try PackedDepthwiseWeights(weights: randomArray(9 * c), bias: randomArray(c), kernelHeight: 3, kernelWidth: 3, channels: c)
+        let o = (h + s - 1) / s
+        let output = Tensor(shape: TensorShape(1, o, o, c))
+        let macs: Int = o * o * c * 9
+        cases.append(KernelCase(kernel: "f32-dwconv-3x3 s\(s)", shape: "\(h)x\(h)x\(c)", flops: 2.0 * Double(macs)) { t in
+            try DepthwiseConv.run(input: input, weights: weights, output: output, strideY: s, strideX: s, threads: t)
+        })
+    }
+    do {
+        let c = 512
+        let input = randomTensor(TensorShape(1, 7, 7, c))
+        let weights = try PackedDepthwiseWeights(weights: randomArray(49 * c), bias: randomArray(c), kernelHeight: 7, kernelWidth: 7, channels: c)
+        let output = Tensor(shape: TensorShape(1, 1, 1, c))
+        cases.append(KernelCase(kernel: "f32-dwconv-7x7 global", shape: "7x7x512", flops: 2.0 * Double(49 * c)) { t in
+            try DepthwiseConv.run(input: input, weights: weights, output: output, padding: .valid, threads: t)
+        })
+    }
+    for (h, cin, cout, k) in [(128, 3, 24, 5), (256, 3, 24, 5), (112, 3, 64, 3)] {
+        let input = randomTensor(TensorShape(1, h, h, cin))
+        let weights = try PackedConvWeights(weights: randomArray(k * k * cin * cout), bias: randomArray(cout), kernelHeight: k, kernelWidth: k, inputChannels: cin, outputChannels: cout)
+        let output = Tensor(shape: TensorShape(1, h / 2, h / 2, cout))
+        let macs: Int = (h / 2) * (h / 2) * cout * k * k * cin
+        cases.append(KernelCase(kernel: "f32-conv-\(k)x\(k) s2 stem+relu", shape: "\(h)x\(h)x\(cin)->\(cout)", flops: 2.0 * Double(macs)) { t in
+            try Conv2D.run(input: input, weights: weights, output: output, strideY: 2, strideX: 2, activation: .relu, threads: t)
+        })
+    }
+    do {
+        let input = randomTensor(TensorShape(1, 64, 64, 24)), output = Tensor(shape: TensorShape(1, 32, 32, 24))
+        cases.append(KernelCase(kernel: "f32-maxpool-2x2 s2", shape: "64x64x24", flops: Double(32 * 32 * 24 * 3)) { _ in
+            try MaxPool.run(input: input, output: output)
+        })
+        let gapIn = randomTensor(TensorShape(1, 28, 28, 128)), gapOut = Tensor(shape: TensorShape(1, 1, 1, 128))
+        cases.append(KernelCase(kernel: "f32-global-avgpool", shape: "28x28x128", flops: Double(28 * 28 * 128)) { _ in
+            try GlobalAveragePool.run(input: gapIn, output: gapOut)
+        })
+        let x = randomTensor(TensorShape(1, 28, 28, 128)), scale = randomTensor(TensorShape(1, 1, 1, 128)), y = Tensor(shape: x.shape)
+        cases.append(KernelCase(kernel: "f32-channel-scale+residual", shape: "28x28x128", flops: Double(2 * 28 * 28 * 128)) { _ in
+            try ChannelScale.run(input: x, scale: scale, output: y, residual: x)
+        })
+    }
+    return cases
+}
+
+func runKernelBench(output: Output) throws {
+    if !output.json { print("# kernels — \(buildDescription), \(ThreadCount.automatic.value) processors") }
+    let iterations = 20_000_000
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    let sink = fmaPeak(iterations: iterations)
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    let peak = Double(iterations) * 12 * 8 * 2 / seconds / 1e9
+    output.emit([("kernel", "fma-peak"), ("shape", "12x8 lanes"), ("threads", 1), ("median_ms", seconds * 1000), ("gflops", peak)],
+                table: String(format: "%-34@ %-26@ %7@ %10@ %9@ %7@\n", "kernel" as NSString, "shape" as NSString, "threads" as NSString, "median ms" as NSString, "GFLOP/s" as NSString, "% peak" as NSString)
+                    + String(format: "%-34@ %-26@ %7d %10.3f %9.1f %7@", "fma-peak (1 core)" as NSString, "12 chains x 8 lanes" as NSString, 1, seconds * 1000, peak, "100" as NSString))
+    if sink.isNaN { print("") }
+    for c in try kernelCases() {
+        for threads in [1, 2] {
+            let m = try measure { try c.run(ThreadCount(threads)) }
+            let gflops = c.flops / (m.medianMs / 1000) / 1e9
+            output.emit([("kernel", c.kernel), ("shape", c.shape), ("threads", threads), ("median_ms", m.medianMs), ("gflops", gflops)],
+                        table: String(format: "%-34@ %-26@ %7d %10.4f %9.1f %6.0f%%", c.kernel as NSString, c.shape as NSString, threads, m.medianMs, gflops, 100 * gflops / (peak * Double(threads))))
+        }
+    }
+}

@@ -1,0 +1,51 @@
+// Timing helpers: repeated runs, median and 90th percentile, printed as a table or JSON lines.
+import Foundation
+
+struct Measurement {
+    let medianMs: Double
+    let p90Ms: Double
+}
+
+/// Runs `body` until at least `seconds` have passed (and at least 5 times) after 2 warm-up runs.
+func measure(seconds: Double = 0.3, _ body: () throws -> Void) rethrows -> Measurement {
+    try body(); try body()
+    var samples: [Double] = []
+    let start = DispatchTime.now().uptimeNanoseconds
+    while samples.count < 5 || (Double(DispatchTime.now().uptimeNanoseconds - start) < seconds * 1e9 && samples.count < 10_000) {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try body()
+        samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+    }
+    samples.sort()
+    return Measurement(medianMs: samples[samples.count / 2], p90Ms: samples[min(samples.count - 1, samples.count * 9 / 10)])
+}
+
+struct Output {
+    var json: Bool
+
+    func emit(_ fields: [(String, Any)], table: String) {
+        if json {
+            let body = fields.map { key, value -> String in
+                let v: String
+                switch value {
+                case let s as String: v = "\"\(s)\""
+                case let d as Double: v = String(format: "%.4f", d)
+                default: v = "\(value)"
+                }
+                return "\"\(key)\": \(v)"
+            }.joined(separator: ", ")
+            print("{\(body)}")
+        } else {
+            print(table)
+        }
+    }
+}
+
+/// Which SIMD build this is.
+var buildDescription: String {
+    #if FACEKIT_FMA
+    return "FMA build (FACEKIT_FMA)"
+    #else
+    return "portable build (no CPU flags)"
+    #endif
+}

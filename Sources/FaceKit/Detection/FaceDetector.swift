@@ -1,0 +1,113 @@
+// The public face detector.
+import FaceKitImage
+import FaceKitTensor
+import FaceKitWeights
+
+/// Finds faces with BlazeFace: boxes, scores and six keypoints.
+///
+/// A detector is immutable after loading and safe to share between tasks: each call
+/// runs in its own pooled workspace, so steady-state inference allocates no tensors.
+///
+/// ```swift
+/// let detector = try await FaceDetector()
+/// let image = try ImageDecoder().decode(contentsOfFile: "group.jpg")
+/// for face in try detector.detect(in: image) { print(face.score, face.box) }
+/// ```
+public final class FaceDetector: Sendable {
+    /// Detection settings.
+    public struct Configuration: Sendable, Equatable {
+        /// The BlazeFace variant (default `.back`, which finds the small faces of ordinary photos).
+        public var variant: DetectorVariant
+        /// Minimum score of a face (default 0.5).
+        public var minimumScore: Double
+        /// IoU above which candidates merge in weighted NMS (default 0.3).
+        public var iouThreshold: Double
+        /// The most faces to report, best first (default: no limit).
+        public var maximumFaces: Int?
+        /// Threads the kernels may use per call (default: all processors).
+        public var threads: ThreadCount
+
+        public init(variant: DetectorVariant = .back, minimumScore: Double = 0.5, iouThreshold: Double = 0.3,
+                    maximumFaces: Int? = nil, threads: ThreadCount = .automatic) {
+            self.variant = variant; self.minimumScore = minimumScore; self.iouThreshold = iouThreshold
+            self.maximumFaces = maximumFaces; self.threads = threads
+        }
+    }
+
+    /// The settings this detector was made with.
+    public let configuration: Configuration
+    let network: BlazeFaceNetwork
+    private let pool = WorkspacePool<BlazeFaceNetwork.Workspace>()
+
+    /// Loads the variant's weights through `store` (finding, verifying, converting as needed).
+    public convenience init(configuration: Configuration = Configuration(), store: WeightStore = WeightStore()) async throws {
+        let weights = try await store.load(configuration.variant.model)
+        try self.init(configuration: configuration, weights: weights)
+    }
+
+    /// Builds the detector from already loaded weights.
+    public init(configuration: Configuration = Configuration(), weights: ModelWeights) throws {
+        guard weights.model == configuration.variant.model else {
+            throw WeightsError.invalidWeight(file: weights.model.rawValue, weight: "*",
+                                             reason: "these are not \(configuration.variant.model.rawValue) weights")
+        }
+        guard configuration.minimumScore >= 0, configuration.minimumScore <= 1,
+              configuration.iouThreshold >= 0, configuration.iouThreshold <= 1, (configuration.maximumFaces ?? 1) >= 0 else {
+            throw FaceKitError.invalidArgument("minimum score and IoU threshold must lie in [0, 1], maximum faces must not be negative")
+        }
+        self.configuration = configuration
+        network = try BlazeFaceNetwork(variant: configuration.variant, weights: weights)
+    }
+
+    /// The faces in `image`, best score first.
+    public func detect(in image: RGBImage) throws -> [DetectedFace] {
+        try detect(in: [image])[0]
+    }
+
+    /// The faces in each image, running the network once on the whole batch.
+    public func detect(in images: [RGBImage]) throws -> [[DetectedFace]] {
+        guard !images.isEmpty else { return [] }
+        let n = configuration.variant.inputSize
+        return try pool.with(fits: { $0.batch >= images.count }, make: { try BlazeFaceNetwork.Workspace(network: network, batch: images.count) }) { ws in
+            var boxes: [Letterbox] = []
+            for (b, image) in images.enumerated() {
+                boxes.append(image.letterboxResized(to: n, scale: 1 / 127.5, offset: -1, into: ws.input.data + b * n * n * 3))
+            }
+            try network.forward(ws, batch: images.count, threads: configuration.threads)
+            var scores = [Float](repeating: 0, count: BlazeFaceOutputs.anchors)
+            var regressors = [Float](repeating: 0, count: BlazeFaceOutputs.anchors * 16)
+            return images.indices.map { b in
+                scores.withUnsafeMutableBufferPointer { s in
+                    regressors.withUnsafeMutableBufferPointer { r in
+                        network.collect(ws, image: b, scores: s.baseAddress!, regressors: r.baseAddress!)
+                    }
+                }
+                let candidates = DetectionDecoder.candidates(scores: scores, regressors: regressors, inputSize: n,
+                                                             minimumScore: configuration.minimumScore)
+                return DetectionDecoder.weightedNMS(candidates, iouThreshold: configuration.iouThreshold, maximumFaces: configuration.maximumFaces)
+                    .map { DetectionDecoder.face($0, letterbox: boxes[b], variant: configuration.variant) }
+            }
+        }
+    }
+
+    /// The raw network outputs for preprocessed input (`[batch, n, n, 3]` floats in [−1, 1], NHWC).
+    public func rawOutputs(input: [Float], batch: Int = 1) throws -> BlazeFaceOutputs {
+        let n = configuration.variant.inputSize
+        guard batch > 0, input.count == batch * n * n * 3 else {
+            throw FaceKitError.invalidArgument("expected \(batch)x\(n)x\(n)x3 = \(batch * n * n * 3) input values, got \(input.count)")
+        }
+        return try pool.with(fits: { $0.batch >= batch }, make: { try BlazeFaceNetwork.Workspace(network: network, batch: batch) }) { ws in
+            input.withUnsafeBufferPointer { ws.input.data.update(from: $0.baseAddress!, count: input.count) }
+            try network.forward(ws, batch: batch, threads: configuration.threads)
+            var out = BlazeFaceOutputs(scores: [Float](repeating: 0, count: batch * 896), regressors: [Float](repeating: 0, count: batch * 896 * 16), batch: batch)
+            for b in 0..<batch {
+                out.scores.withUnsafeMutableBufferPointer { s in
+                    out.regressors.withUnsafeMutableBufferPointer { r in
+                        network.collect(ws, image: b, scores: s.baseAddress! + b * 896, regressors: r.baseAddress! + b * 896 * 16)
+                    }
+                }
+            }
+            return out
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import FaceKit
+import FaceKitTestSupport
+import Foundation
+
+/// Loads models from ../shared/weights into a throw-away cache, once per test process.
+actor TestModels {
+    static let shared = TestModels()
+    private var weights: [ModelID: ModelWeights] = [:]
+    private var detectors: [DetectorVariant: FaceDetector] = [:]
+
+    let store: WeightStore = {
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("facekit-tests-\(ProcessInfo.processInfo.processIdentifier)")
+        return WeightStore(directory: Shared.weights, environment: [:], cacheDirectory: cache, allowsDownload: false)
+    }()
+
+    func weights(_ model: ModelID) async throws -> ModelWeights {
+        if let w = weights[model] { return w }
+        let w = try await store.load(model)
+        weights[model] = w
+        return w
+    }
+
+    func detector(_ variant: DetectorVariant) async throws -> FaceDetector {
+        if let d = detectors[variant] { return d }
+        let d = try FaceDetector(configuration: .init(variant: variant), weights: try await weights(variant.model))
+        detectors[variant] = d
+        return d
+    }
+}
+
+/// Max |a − b| / max(1, |b|) when `relative`, else max |a − b|.
+func maxError(_ a: [Float], _ b: [Float], relative: Bool = false) -> Float {
+    precondition(a.count == b.count)
+    var worst: Float = 0
+    for i in a.indices {
+        let d = abs(a[i] - b[i]) / (relative ? max(1, abs(b[i])) : 1)
+        if !(d <= worst) { worst = d }
+    }
+    return worst
+}
