@@ -21,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
     ],
     targets: [
         .systemLibrary(
@@ -32,7 +33,7 @@ let package = Package(
         .systemLibrary(
             name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebp",
             providers: [.apt(["libwebp-dev"]), .brew(["webp"])]),
-        .target(name: "FaceKitTensor"),
+        .target(name: "FaceKitTensor", dependencies: [.product(name: "Atomics", package: "swift-atomics")]),
         .target(name: "FaceKitImage", dependencies: ["CTurboJPEG", "CPNG", "CWebP"]),
         .target(
             name: "FaceKitWeights",

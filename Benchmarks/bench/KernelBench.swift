@@ -109,15 +109,34 @@ func runKernelBench(output: Output) throws {
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
     let peak = Double(iterations) * 12 * 8 * 2 / seconds / 1e9
     output.emit([("kernel", "fma-peak"), ("shape", "12x8 lanes"), ("threads", 1), ("median_ms", seconds * 1000), ("gflops", peak)],
-                table: String(format: "%-34@ %-26@ %7@ %10@ %9@ %7@\n", "kernel" as NSString, "shape" as NSString, "threads" as NSString, "median ms" as NSString, "GFLOP/s" as NSString, "% peak" as NSString)
-                    + String(format: "%-34@ %-26@ %7d %10.3f %9.1f %7@", "fma-peak (1 core)" as NSString, "12 chains x 8 lanes" as NSString, 1, seconds * 1000, peak, "100" as NSString))
+                table: pad("kernel", 34) + pad("shape", 30) + "threads  median ms    GFLOP/s  % of peak\n"
+                    + pad("fma-peak (1 core)", 34) + pad("12 chains x 8 lanes", 30) + String(format: "%7d %10.3f %10.1f %9@", 1, seconds * 1000, peak, "100%" as NSString))
     if sink.isNaN { print("") }
+    // Both processors at once: tells whether the two vCPUs have their own FMA units.
+    let t1 = DispatchTime.now().uptimeNanoseconds
+    DispatchQueue.concurrentPerform(iterations: 2) { _ in _ = fmaPeak(iterations: iterations) }
+    let seconds2 = Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9
+    let peak2 = 2 * Double(iterations) * 12 * 8 * 2 / seconds2 / 1e9
+    output.emit([("kernel", "fma-peak"), ("shape", "12x8 lanes"), ("threads", 2), ("median_ms", seconds2 * 1000), ("gflops", peak2)],
+                table: pad("fma-peak (2 threads)", 34) + pad("12 chains x 8 lanes each", 30) + String(format: "%7d %10.3f %10.1f", 2, seconds2 * 1000, peak2))
+    // The worker pool: an empty job (dispatch overhead) and FMA work of layer-like sizes.
+    for (label, perChunk) in [("empty job", 0), ("0.002 ms of FMA", 50), ("0.02 ms of FMA", 500)] {
+        for threads in [1, 2] {
+            let m = measure {
+                _benchmarkParallelFor(threads: ThreadCount(threads)) { _, n in
+                    if perChunk > 0 { _ = fmaPeak(iterations: perChunk * 2 / n * 10) }
+                }
+            }
+            output.emit([("kernel", "worker-pool"), ("shape", label), ("threads", threads), ("median_ms", m.medianMs), ("gflops", 0.0)],
+                        table: pad("worker-pool", 34) + pad(label, 30) + String(format: "%7d %10.4f", threads, m.medianMs))
+        }
+    }
     for c in try kernelCases() {
         for threads in [1, 2] {
             let m = try measure { try c.run(ThreadCount(threads)) }
             let gflops = c.flops / (m.medianMs / 1000) / 1e9
             output.emit([("kernel", c.kernel), ("shape", c.shape), ("threads", threads), ("median_ms", m.medianMs), ("gflops", gflops)],
-                        table: String(format: "%-34@ %-26@ %7d %10.4f %9.1f %6.0f%%", c.kernel as NSString, c.shape as NSString, threads, m.medianMs, gflops, 100 * gflops / (peak * Double(threads))))
+                        table: pad(c.kernel, 34) + pad(c.shape, 30) + String(format: "%7d %10.4f %10.1f %8.0f%%", threads, m.medianMs, gflops, 100 * gflops / (peak * Double(threads))))
         }
     }
 }

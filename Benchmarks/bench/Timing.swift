@@ -49,3 +49,8 @@ var buildDescription: String {
     return "portable build (no CPU flags)"
     #endif
 }
+
+/// `s` padded with spaces to `width` characters.
+func pad(_ s: String, _ width: Int) -> String {
+    s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+}

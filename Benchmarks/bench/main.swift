@@ -7,7 +7,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 let json = arguments.contains("--json")
 let suites = arguments.filter { !$0.hasPrefix("--") }
-let known = ["kernels"]
+let known = ["kernels", "detector"]
 if arguments.contains("--help") || arguments.contains("-h") {
     print("usage: bench [\(known.joined(separator: "|"))]... [--json]\n  With no suite, runs all of them.")
     exit(0)
@@ -19,6 +19,7 @@ for s in suites where !known.contains(s) {
 let output = Output(json: json)
 do {
     if suites.isEmpty || suites.contains("kernels") { try runKernelBench(output: output) }
+    if suites.isEmpty || suites.contains("detector") { try await runDetectorBench(output: output) }
 } catch {
     FileHandle.standardError.write(Data("bench: \(error)\n".utf8))
     exit(1)

@@ -4,3 +4,8 @@
 // photos and manage model files without further imports.
 @_exported import FaceKitImage
 @_exported import FaceKitWeights
+
+import FaceKitTensor
+
+/// How many threads an inference may use (from the tensor layer).
+public typealias ThreadCount = FaceKitTensor.ThreadCount

@@ -1,6 +1,5 @@
 // Splitting work across threads. Small layers run faster on one thread, so every
 // kernel decides from its own work size whether to split (see `Parallel.chunks`).
-import Dispatch
 
 /// How many threads a kernel may use.
 public struct ThreadCount: Sendable, Hashable {
@@ -22,30 +21,32 @@ public struct ThreadCount: Sendable, Hashable {
     }
 }
 
-/// Runs `body(start, end)` over `0 ..< total`, split in up to `threads` contiguous chunks.
-/// Work below `minimumPerThread` items per thread stays on the calling thread.
+/// Runs `body(start, end)` over `0 ..< total`, split in up to `threads` contiguous chunks
+/// on the shared worker pool. Work below `minimumPerThread` items per thread, or a pool
+/// busy with another caller's job, stays on the calling thread.
 @inline(__always)
 func parallelFor(
     _ total: Int, threads: ThreadCount, minimumPerThread: Int = 1,
     _ body: (Int, Int) -> Void
 ) {
-    let chunks = min(threads.value, max(1, total / max(1, minimumPerThread)))
+    let pool = WorkerPool.shared
+    let chunks = min(threads.value, pool.capacity, max(1, total / max(1, minimumPerThread)))
     if chunks <= 1 || total <= 1 {
         body(0, total)
         return
     }
-    withoutActuallyEscaping(body) { body in
-        let box = UnsafeSendableBox(body)
-        DispatchQueue.concurrentPerform(iterations: chunks) { i in
-            let start = total * i / chunks
-            let end = total * (i + 1) / chunks
-            if start < end { box.value(start, end) }
-        }
+    let ran = pool.run(chunks: chunks) { i in
+        let start = total * i / chunks, end = total * (i + 1) / chunks
+        if start < end { body(start, end) }
     }
+    if !ran { body(0, total) }
 }
 
-/// Lets a non-escaping closure that only reads shared state cross into `concurrentPerform`.
-struct UnsafeSendableBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+/// Measures the worker pool for the benchmark: runs `work(chunk, chunks)` split across
+/// `threads`, returning after every chunk finished. Public only for `bench`.
+public func _benchmarkParallelFor(threads: ThreadCount, _ work: (Int, Int) -> Void) {
+    let n = threads.value
+    parallelFor(n, threads: threads) { start, end in
+        for i in start..<end { work(i, n) }
+    }
 }

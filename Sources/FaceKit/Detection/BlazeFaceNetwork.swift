@@ -147,6 +147,20 @@ final class BlazeFaceNetwork: Sendable {
         }
     }
 
+    /// Floating-point operations of one image's forward pass (2 per multiply-add).
+    var flopsPerImage: Int {
+        let n = variant.inputSize
+        var side = n / 2
+        var macs = side * side * 24 * 5 * 5 * 3
+        for (i, block) in blocks.enumerated() {
+            if block.stride == 2 { side = (side + 1) / 2 }
+            macs += side * side * block.inputChannels * 9 + side * side * block.inputChannels * block.outputChannels
+            if i + 1 == firstFeatureAfter { macs += side * side * block.outputChannels * (2 + 32) }
+        }
+        macs += side * side * blocks.last!.outputChannels * (6 + 96)
+        return 2 * macs
+    }
+
     /// Buffers for one inference of up to `batch` images.
     final class Workspace {
         let batch: Int

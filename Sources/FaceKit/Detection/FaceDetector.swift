@@ -59,6 +59,9 @@ public final class FaceDetector: Sendable {
         network = try BlazeFaceNetwork(variant: configuration.variant, weights: weights)
     }
 
+    /// Floating-point operations of the network for one image (2 per multiply-add).
+    public var flopsPerImage: Int { network.flopsPerImage }
+
     /// The faces in `image`, best score first.
     public func detect(in image: RGBImage) throws -> [DetectedFace] {
         try detect(in: [image])[0]

@@ -4,9 +4,10 @@
 //   weights [KH, KW, Cin, Cout]   TensorFlow HWIO
 //   output  [N, OH, OW, Cout]     = act(conv + bias [+ residual])
 //
-// Packed layout: blocks of 8 output channels, each [8 bias][KH·KW·Cin × 8].
-// The fast kernel keeps up to 4 blocks (32 channels) of one output pixel in registers
-// and broadcasts each input value once per tap.
+// Packed layout: blocks of 8 output channels, each [8 bias][KH·KW·Cin × 8], the block
+// count padded with zero blocks to a multiple of 3. The fast kernel `f32Conv4x24` keeps
+// a tile of 4 output pixels × 24 channels in 12 registers (each weight vector loaded once
+// for 4 pixels); border pixels take `pixel`, which holds up to 32 channels of one pixel.
 
 /// Convolution weights packed in 8-channel blocks with the bias first.
 public struct PackedConvWeights: Sendable {
@@ -32,7 +33,7 @@ public struct PackedConvWeights: Sendable {
         kernelHeight = kh; kernelWidth = kw; inputChannels = cin; outputChannels = cout
         blocks = (cout + 7) / 8
         let taps = kh * kw * cin
-        storage = AlignedBuffer(count: blocks * 8 * (taps + 1))
+        storage = AlignedBuffer(count: (blocks + 2) / 3 * 3 * 8 * (taps + 1))
         let p = storage.pointer
         for b in 0..<blocks {
             let base = p + b * 8 * (taps + 1)
@@ -74,13 +75,84 @@ public enum Conv2D {
         let inp = UnsafePointer(input.data), out = output.data
         let res = residual.map { UnsafePointer($0.data) }
         let work = shape.count * weights.taps
+        // Output columns whose whole window lies inside the input, horizontally.
+        let first = min(g.outputWidth, (g.padLeft + g.strideX - 1) / g.strideX)
+        let last = max(first, min(g.outputWidth, (g.inputWidth - g.kernelWidth + g.padLeft) / g.strideX + 1))
         parallelFor(rows, threads: work < 250_000 ? .single : threads) { r0, r1 in
             for r in r0..<r1 {
                 let n = r / g.outputHeight, oy = r % g.outputHeight
-                for ox in 0..<g.outputWidth {
-                    let o = ((n * g.outputHeight + oy) * g.outputWidth + ox) * weights.outputChannels
-                    pixel(inp + n * g.inputHeight * g.inputWidth * weights.inputChannels, g, weights, oy, ox,
-                          out + o, e, res.map { $0 + o })
+                let image = inp + n * g.inputHeight * g.inputWidth * weights.inputChannels
+                let rowOut = ((n * g.outputHeight + oy) * g.outputWidth) * weights.outputChannels
+                var ox = 0
+                while ox < g.outputWidth {
+                    if ox >= first && ox + 4 <= last {
+                        for b in stride(from: 0, to: weights.blocks, by: 3) {
+                            f32Conv4x24(image, g, weights, oy, ox, b, out + rowOut, e, res.map { $0 + rowOut })
+                        }
+                        ox += 4
+                    } else {
+                        let o = rowOut + ox * weights.outputChannels
+                        pixel(image, g, weights, oy, ox, out + o, e, res.map { $0 + o })
+                        ox += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// f32 convolution micro-kernel: 4 horizontally adjacent output pixels × 3 blocks of 8
+    /// channels (starting at block `b0`), for pixels whose window is inside horizontally.
+    @inline(__always)
+    static func f32Conv4x24(
+        _ image: UnsafePointer<Float>, _ g: WindowGeometry, _ w: PackedConvWeights, _ oy: Int, _ ox: Int, _ b0: Int,
+        _ rowOut: UnsafeMutablePointer<Float>, _ e: EpilogueKind, _ residual: UnsafePointer<Float>?
+    ) {
+        let (iy0, kyLo, kyHi) = g.rows(oy)
+        let cin = w.inputChannels, cout = w.outputChannels, stride = w.blockStride
+        let p0 = UnsafePointer(w.storage.pointer + b0 * stride)
+        var a00 = load8(p0), a01 = load8(p0 + stride), a02 = load8(p0 + 2 * stride)
+        var a10 = a00, a11 = a01, a12 = a02, a20 = a00, a21 = a01, a22 = a02, a30 = a00, a31 = a01, a32 = a02
+        let ix0 = ox * g.strideX - g.padLeft, step = g.strideX * cin
+        for ky in kyLo..<max(kyLo, kyHi) {
+            for kx in 0..<g.kernelWidth {
+                let src = image + ((iy0 + ky) * g.inputWidth + ix0 + kx) * cin
+                var wp = p0 + 8 + (ky * g.kernelWidth + kx) * cin * 8
+                for ci in 0..<cin {
+                    let w0 = load8(wp), w1 = load8(wp + stride), w2 = load8(wp + 2 * stride)
+                    let x0 = F32x8(repeating: src[ci]), x1 = F32x8(repeating: src[ci + step])
+                    let x2 = F32x8(repeating: src[ci + 2 * step]), x3 = F32x8(repeating: src[ci + 3 * step])
+                    a00 = madd(a00, x0, w0); a01 = madd(a01, x0, w1); a02 = madd(a02, x0, w2)
+                    a10 = madd(a10, x1, w0); a11 = madd(a11, x1, w1); a12 = madd(a12, x1, w2)
+                    a20 = madd(a20, x2, w0); a21 = madd(a21, x2, w1); a22 = madd(a22, x2, w2)
+                    a30 = madd(a30, x3, w0); a31 = madd(a31, x3, w1); a32 = madd(a32, x3, w2)
+                    wp += 8
+                }
+            }
+        }
+        storePixel(a00, a01, a02, rowOut + ox * cout, b0, cout, e, residual.map { $0 + ox * cout })
+        storePixel(a10, a11, a12, rowOut + (ox + 1) * cout, b0, cout, e, residual.map { $0 + (ox + 1) * cout })
+        storePixel(a20, a21, a22, rowOut + (ox + 2) * cout, b0, cout, e, residual.map { $0 + (ox + 2) * cout })
+        storePixel(a30, a31, a32, rowOut + (ox + 3) * cout, b0, cout, e, residual.map { $0 + (ox + 3) * cout })
+    }
+
+    /// Writes 3 blocks of 8 channels (from block `b0`) of one pixel through the epilogue.
+    @inline(__always)
+    static func storePixel(
+        _ v0: F32x8, _ v1: F32x8, _ v2: F32x8, _ out: UnsafeMutablePointer<Float>, _ b0: Int, _ cout: Int,
+        _ e: EpilogueKind, _ residual: UnsafePointer<Float>?
+    ) {
+        for j in 0..<3 {
+            let c0 = (b0 + j) * 8
+            if c0 >= cout { return }
+            var v = j == 0 ? v0 : j == 1 ? v1 : v2
+            if c0 + 8 <= cout {
+                if let residual { v += load8(residual + c0) }
+                store8(e.apply(v, channel: c0), out + c0)
+            } else {
+                for l in 0..<(cout - c0) {
+                    var x = v[l]
+                    if let residual { x += residual[c0 + l] }
+                    out[c0 + l] = e.apply(x, channel: c0 + l)
                 }
             }
         }

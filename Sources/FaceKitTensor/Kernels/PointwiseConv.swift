@@ -96,7 +96,7 @@ public enum PointwiseConv {
         try act.validate(channels: w.outputChannels, operation: "pointwise")
     }
 
-    /// C[M, N] = epilogue(A[M, K] · B + bias), split across threads by rows or panels.
+    /// C[M, N] = epilogue(A[M, K] · B + bias), split across threads by row groups or panels.
     static func f32GEMM(
         a: UnsafePointer<Float>, m: Int, weights w: PackedPointwiseWeights, c: UnsafeMutablePointer<Float>,
         epilogue: EpilogueKind, residual: UnsafePointer<Float>?, threads: ThreadCount
@@ -105,6 +105,9 @@ public enum PointwiseConv {
         let flops = 2 * m * w.inputChannels * w.outputChannels
         // Below ~0.5 MFLOP a second thread costs more than it saves.
         let useThreads = flops < 500_000 ? ThreadCount.single : threads
+        // Each thread takes a contiguous range of row blocks and sweeps every panel over it
+        // (panel outer: the 16-column panel stays in L1 while A streams past it). Measured
+        // against row groups of 48–768 rows with all panels inside: slower on one thread.
         if rowBlocks >= useThreads.value * 4 || w.panels < useThreads.value {
             parallelFor(rowBlocks, threads: useThreads) { b0, b1 in
                 for panel in 0..<w.panels {

@@ -28,7 +28,8 @@ public enum MaxPool {
                         var m = load8(first + ch)
                         for ky in kyLo..<kyHi {
                             for kx in kxLo..<kxHi {
-                                m = pointwiseMax(m, load8(image + ((iy0 + ky) * s.width + ix0 + kx) * c + ch))
+                                let v = load8(image + ((iy0 + ky) * s.width + ix0 + kx) * c + ch)
+                                m = m.replacing(with: v, where: v .> m)
                             }
                         }
                         store8(m, dst + ch)
@@ -37,7 +38,10 @@ public enum MaxPool {
                     while ch < c {
                         var m = first[ch]
                         for ky in kyLo..<kyHi {
-                            for kx in kxLo..<kxHi { m = max(m, image[((iy0 + ky) * s.width + ix0 + kx) * c + ch]) }
+                            for kx in kxLo..<kxHi {
+                                let v = image[((iy0 + ky) * s.width + ix0 + kx) * c + ch]
+                                if v > m { m = v }
+                            }
                         }
                         dst[ch] = m
                         ch += 1

@@ -1,0 +1,40 @@
+// `bench detector`: BlazeFace latency, network alone and end to end.
+import FaceKit
+import Foundation
+
+/// The weights store the benchmarks use: $FACEKIT_WEIGHTS, the cache, or a download.
+func benchStore() -> WeightStore { WeightStore() }
+
+/// A 1280×720 photo: the two-person sample resized (the same pixels every run).
+func benchPhoto() throws -> RGBImage {
+    let candidates = ["../shared/images/group/obama_biden_oval_office.jpg"]
+    for path in candidates where FileManager.default.fileExists(atPath: path) {
+        return try ImageDecoder().decode(contentsOfFile: path).resized(width: 1280, height: 720)
+    }
+    // No sample photos: a synthetic gradient of the same size (network cost is the same).
+    var image = try RGBImage(width: 1280, height: 720)
+    for y in 0..<720 { for x in 0..<1280 { image.setPixel(x: x, y: y, RGBColor(UInt8(x % 256), UInt8(y % 256), 128)) } }
+    return image
+}
+
+func runDetectorBench(output: Output) async throws {
+    if !output.json { print("\n# detector — \(buildDescription); end-to-end = letterbox resize + network + decoding + NMS on a 1280x720 RGB image (JPEG decoding excluded)") }
+    let photo = try benchPhoto()
+    for variant in DetectorVariant.allCases {
+        let weights = try await benchStore().load(variant.model)
+        for threads in [1, 2] {
+            let detector = try FaceDetector(configuration: .init(variant: variant, threads: ThreadCount(threads)), weights: weights)
+            let n = variant.inputSize
+            let input = (0..<(n * n * 3)).map { Float(($0 % 255)) / 127.5 - 1 }
+            let network = try measure(seconds: 1) { _ = try detector.rawOutputs(input: input) }
+            let endToEnd = try measure(seconds: 1) { _ = try detector.detect(in: photo) }
+            for (stage, m) in [("network", network), ("end-to-end", endToEnd)] {
+                let gflops = Double(detector.flopsPerImage) / (m.medianMs / 1000) / 1e9
+                output.emit([("model", variant.model.rawValue), ("stage", stage), ("threads", threads), ("batch", 1),
+                             ("median_ms", m.medianMs), ("p90_ms", m.p90Ms), ("gflops", gflops)],
+                            table: pad(variant.model.rawValue, 26) + pad(stage, 12) + String(format: "threads %d  median %8.3f ms  p90 %8.3f ms  %6.1f GFLOP/s",
+                                          threads, m.medianMs, m.p90Ms, gflops))
+            }
+        }
+    }
+}

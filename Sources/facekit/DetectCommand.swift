@@ -1,0 +1,92 @@
+import ArgumentParser
+import FaceKit
+import Foundation
+
+extension DetectorVariant: ExpressibleByArgument {}
+
+/// Detector options shared by every command that finds faces.
+struct DetectorOptions: ParsableArguments {
+    @Option(name: .customLong("model"), help: "BlazeFace variant: back (256 px input, finds small faces; default) or front (128 px, close-ups, cheaper).")
+    var variant: DetectorVariant = .back
+
+    @Option(help: "Minimum detection score in [0, 1].")
+    var minScore: Double = 0.5
+
+    @Option(help: "Report at most this many faces per image (best first).")
+    var maxFaces: Int?
+
+    @Option(help: "Threads per inference (default: all processors).")
+    var threads: Int?
+
+    func configuration() throws -> FaceDetector.Configuration {
+        guard (0...1).contains(minScore) else { throw ValidationError("--min-score must lie in [0, 1]") }
+        if let maxFaces, maxFaces < 1 { throw ValidationError("--max-faces must be at least 1") }
+        return FaceDetector.Configuration(variant: variant, minimumScore: minScore, maximumFaces: maxFaces,
+                                          threads: threads.map { ThreadCount($0) } ?? .automatic)
+    }
+}
+
+/// Rounds for printing.
+func rounded(_ v: Double, _ digits: Int = 2) -> Double {
+    let p = pow(10, Double(digits))
+    return (v * p).rounded() / p
+}
+
+/// The JSON object of one face.
+func faceJSON(_ face: DetectedFace) -> [String: Any] {
+    var keypoints: [String: Any] = [:]
+    for (name, p) in zip(FaceKeypoints.names, face.keypoints.all) { keypoints[name] = [rounded(p.x), rounded(p.y)] }
+    return ["score": rounded(face.score, 4),
+            "box": ["x": rounded(face.box.x), "y": rounded(face.box.y), "width": rounded(face.box.width), "height": rounded(face.box.height)],
+            "keypoints": keypoints]
+}
+
+/// One line describing a face for people.
+func faceLine(_ i: Int, _ face: DetectedFace) -> String {
+    let b = face.box
+    return "  face \(i): score \(String(format: "%.3f", face.score))  box x=\(Int(b.x.rounded())) y=\(Int(b.y.rounded())) w=\(Int(b.width.rounded())) h=\(Int(b.height.rounded()))"
+        + "  eyes (\(Int(face.keypoints.rightEye.x)),\(Int(face.keypoints.rightEye.y))) (\(Int(face.keypoints.leftEye.x)),\(Int(face.keypoints.leftEye.y)))"
+}
+
+struct DetectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "detect",
+        abstract: "Find the faces in images: box, score and six keypoints, in pixels of the upright image.",
+        discussion: "An unreadable image prints one line on stderr; the other images are still processed and the exit status is non-zero.")
+
+    @Argument(help: "Image files (JPEG, PNG or WebP).") var images: [String]
+    @OptionGroup var detector: DetectorOptions
+    @OptionGroup var weights: WeightsOptions
+    @Flag(help: "One JSON object per image.") var json = false
+    @Option(help: "Write the image with boxes, keypoints and scores drawn on it to this PNG file (one input image only).")
+    var annotate: String?
+
+    func validate() throws {
+        if annotate != nil && images.count != 1 { throw ValidationError("--annotate takes exactly one input image") }
+    }
+
+    func run() async throws {
+        let faceDetector = try await FaceDetector(configuration: try detector.configuration(), store: weights.store())
+        var failures = 0
+        for path in images {
+            do {
+                let image = try ImageDecoder().decode(contentsOfFile: path)
+                let faces = try faceDetector.detect(in: image)
+                if json {
+                    print(jsonLine(["image": path, "width": image.width, "height": image.height, "faces": faces.map(faceJSON)]))
+                } else {
+                    print("\(path): \(image.width)x\(image.height), \(faces.count) face\(faces.count == 1 ? "" : "s")")
+                    for (i, f) in faces.enumerated() { print(faceLine(i, f)) }
+                }
+                if let annotate {
+                    try image.annotated(with: faces).writePNG(to: annotate)
+                    if !json { print("  annotated image written to \(annotate)") }
+                }
+            } catch {
+                printError("\(error)")
+                failures += 1
+            }
+        }
+        if failures > 0 { throw ExitCode.failure }
+    }
+}
