@@ -18,7 +18,7 @@ public struct Letterbox: Sendable, Equatable {
 }
 
 /// A 2×3 affine map: x' = a·x + b·y + c, y' = d·x + e·y + f.
-public struct AffineTransform: Sendable, Equatable, CustomStringConvertible {
+public struct AffineMatrix: Sendable, Equatable, CustomStringConvertible {
     public var a, b, c, d, e, f: Double
 
     /// Creates the map from its two rows.
@@ -27,7 +27,7 @@ public struct AffineTransform: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The identity map.
-    public static let identity = AffineTransform(1, 0, 0, 0, 1, 0)
+    public static let identity = AffineMatrix(1, 0, 0, 0, 1, 0)
 
     /// The map as a row-major 2×3 matrix.
     public var matrix: [[Double]] { [[a, b, c], [d, e, f]] }
@@ -38,16 +38,16 @@ public struct AffineTransform: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The inverse map, or nil when the map is singular.
-    public func inverted() -> AffineTransform? {
+    public func inverted() -> AffineMatrix? {
         let det = a * e - b * d
         guard det.isFinite, abs(det) > 1e-12 else { return nil }
         let ia = e / det, ib = -b / det, id = -d / det, ie = a / det
-        return AffineTransform(ia, ib, -(ia * c + ib * f), id, ie, -(id * c + ie * f))
+        return AffineMatrix(ia, ib, -(ia * c + ib * f), id, ie, -(id * c + ie * f))
     }
 
     /// `self` after `other`: x ↦ self(other(x)).
-    public func concatenating(_ other: AffineTransform) -> AffineTransform {
-        AffineTransform(
+    public func concatenating(_ other: AffineMatrix) -> AffineMatrix {
+        AffineMatrix(
             a * other.a + b * other.d, a * other.b + b * other.e, a * other.c + b * other.f + c,
             d * other.a + e * other.d, d * other.b + e * other.e, d * other.c + e * other.f + f)
     }
@@ -123,7 +123,7 @@ extension RGBImage {
     /// neighbours outside the image counting as 0. Writes `value · scale + offset` as Float
     /// (NHWC, 3 channels) into `output`. Throws if the transform is singular.
     public func warpAffine(
-        _ transform: AffineTransform, width ow: Int, height oh: Int, scale: Double = 1, offset: Double = 0,
+        _ transform: AffineMatrix, width ow: Int, height oh: Int, scale: Double = 1, offset: Double = 0,
         into output: UnsafeMutablePointer<Float>
     ) throws {
         guard let inv = transform.inverted() else {
@@ -155,7 +155,7 @@ extension RGBImage {
     }
 
     /// The same warp as an 8-bit image (rounded), for saving and drawing crops.
-    public func warpedAffine(_ transform: AffineTransform, width ow: Int, height oh: Int) throws -> RGBImage {
+    public func warpedAffine(_ transform: AffineMatrix, width ow: Int, height oh: Int) throws -> RGBImage {
         guard ow > 0, oh > 0, ow * oh <= 1 << 26 else { throw ImageError.invalidDimensions(width: ow, height: oh) }
         var floats = [Float](repeating: 0, count: ow * oh * 3)
         try floats.withUnsafeMutableBufferPointer { try warpAffine(transform, width: ow, height: oh, into: $0.baseAddress!) }

@@ -29,7 +29,7 @@ import Testing
             let photo = entry["photo"] as! String, faceIndex = entry["faceIndex"] as! Int
             let face = try #require(faces.first { ($0["photo"] as? String) == photo && ($0["faceIndex"] as? Int) == faceIndex })
             let m = (face["arcface4"] as! [String: Any])["matrix"] as! [[Double]]
-            let transform = AffineTransform(m[0][0], m[0][1], m[0][2], m[1][0], m[1][1], m[1][2])
+            let transform = AffineMatrix(m[0][0], m[0][1], m[0][2], m[1][0], m[1][1], m[1][2])
             let image = try ImageDecoder().decode(contentsOfFile: Shared.images.appendingPathComponent(photo).path)
             var out = [Float](repeating: .nan, count: 112 * 112 * 3)
             try out.withUnsafeMutableBufferPointer {
@@ -43,13 +43,13 @@ import Testing
 
     @Test("affine inverse and composition")
     func affine() throws {
-        let t = AffineTransform(0.5, -0.2, 10, 0.2, 0.5, -3)
+        let t = AffineMatrix(0.5, -0.2, 10, 0.2, 0.5, -3)
         let inv = try #require(t.inverted())
         let p = inv.apply(t.apply(3, 7).x, t.apply(3, 7).y)
         #expect(abs(p.x - 3) < 1e-12 && abs(p.y - 7) < 1e-12)
         let id = inv.concatenating(t)
         #expect(abs(id.a - 1) < 1e-12 && abs(id.b) < 1e-12 && abs(id.c) < 1e-12)
-        #expect(AffineTransform(1, 2, 0, 2, 4, 0).inverted() == nil)
+        #expect(AffineMatrix(1, 2, 0, 2, 4, 0).inverted() == nil)
     }
 
     @Test("resize samples half-pixel centres")

@@ -20,6 +20,15 @@ actor TestModels {
         return w
     }
 
+    private var embedder: FaceEmbedder?
+
+    func embedder() async throws -> FaceEmbedder {
+        if let embedder { return embedder }
+        let e = try FaceEmbedder(weights: try await weights(.arcfaceSEMobileFaceNet))
+        embedder = e
+        return e
+    }
+
     func detector(_ variant: DetectorVariant) async throws -> FaceDetector {
         if let d = detectors[variant] { return d }
         let d = try FaceDetector(configuration: .init(variant: variant), weights: try await weights(variant.model))

@@ -1,0 +1,40 @@
+// A face embedding: the 256-d vector the embedder produced, L2-normalised.
+
+/// The embedding of one face.
+public struct FaceEmbedding: Sendable, Equatable, Codable {
+    /// The model that produced it (embeddings of different models are not comparable).
+    public static let modelIdentifier = "arcface-se-mobilefacenet"
+
+    /// The L2-normalised vector (256 values for SE-MobileFaceNet).
+    public let vector: [Float]
+    /// The L2 norm of the raw network output.
+    public let norm: Float
+
+    /// Normalises a raw network output.
+    public init(raw: [Float]) {
+        var sq: Float = 0
+        for v in raw { sq += v * v }
+        let norm = sq.squareRoot()
+        self.norm = norm
+        vector = norm > 0 ? raw.map { $0 / norm } : raw
+    }
+
+    /// Wraps an already normalised vector (for example one read from a gallery).
+    public init(normalized vector: [Float], norm: Float = 1) {
+        self.vector = vector
+        self.norm = norm
+    }
+
+    /// The raw network output (vector × norm).
+    public var raw: [Float] { vector.map { $0 * norm } }
+
+    /// Cosine similarity in [−1, 1]; for normalised vectors, their dot product.
+    public func cosineSimilarity(to other: FaceEmbedding) -> Float {
+        FaceKit.cosineSimilarity(vector, other.vector)
+    }
+
+    /// Euclidean distance of the normalised vectors, in [0, 2] (= √(2 − 2·cosine)).
+    public func euclideanDistance(to other: FaceEmbedding) -> Float {
+        FaceKit.euclideanDistance(vector, other.vector)
+    }
+}

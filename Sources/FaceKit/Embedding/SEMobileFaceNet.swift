@@ -1,0 +1,204 @@
+// SE-MobileFaceNet (ArcFace loss, 256-d) rebuilt as an explicit graph over the FaceKit kernels,
+// following the TF.js graph node for node. BatchNorm is already folded into the biases
+// (`*_bn_offset`); the final `pre_embedding` BatchNorm (x·mul + sub) is folded into the last
+// 1×1 convolution at load. The graph's Cast-to-half nodes are not reproduced: float32 throughout.
+//
+//   112×112×3 ─ stem_1: conv 3×3/2 + bias + PReLU ─ 56×56×64
+//   stem_2: depthwise 3×3 ─ 1×1 64→64 + bias + PReLU
+//   15 bottlenecks:  x ─ 1×1 expand + bias + PReLU ─ depthwise 3×3 (stride s) + bias + PReLU
+//                      ─ 1×1 project + bias ─ SE ─ (+ x when the block keeps its shape)
+//       SE: global mean ─ 1×1 + bias + PReLU ─ 1×1 + bias + sigmoid ─ multiply
+//   head: 1×1 128→512 + bias + PReLU ─ 7×7 global depthwise + bias ─ 1×1 512→256 (BN folded)
+//
+// The PReLU constants named `.../Neg` hold +alpha: prelu(x) = x > 0 ? x : alpha·x.
+import FaceKitTensor
+import FaceKitWeights
+
+/// One bottleneck of the table.
+struct BottleneckSpec {
+    let name: String      // "stack1_block1"
+    let stride: Int
+    let residual: Bool
+}
+
+enum SEMobileFaceNetGraph {
+    static let prefix = "StatefulPartitionedCall/se_mobilefacenet/model/"
+
+    /// The 15 bottlenecks: stacks of 5, 1, 6, 1 and 2 blocks; the first block of stacks 1, 2 and 4
+    /// has stride 2, and a block adds its input only when it is not the first of its stack.
+    static let blocks: [BottleneckSpec] = {
+        var out: [BottleneckSpec] = []
+        for (stack, count) in [(1, 5), (2, 1), (3, 6), (4, 1), (5, 2)] {
+            for block in 1...count {
+                out.append(BottleneckSpec(name: "stack\(stack)_block\(block)",
+                                          stride: block == 1 && [1, 2, 4].contains(stack) ? 2 : 1,
+                                          residual: block > 1))
+            }
+        }
+        return out
+    }()
+}
+
+final class SEMobileFaceNet: Sendable {
+    struct Bottleneck: Sendable {
+        let expand: PackedPointwiseWeights, expandSlopes: Tensor
+        let depthwise: PackedDepthwiseWeights, depthwiseSlopes: Tensor
+        let project: PackedPointwiseWeights
+        let squeeze: PackedPointwiseWeights, squeezeSlopes: Tensor
+        let excite: PackedPointwiseWeights
+        let stride: Int
+        let residual: Bool
+    }
+
+    let stem: PackedConvWeights, stemSlopes: Tensor
+    let stem2Depthwise: PackedDepthwiseWeights
+    let stem2Pointwise: PackedPointwiseWeights, stem2Slopes: Tensor
+    let blocks: [Bottleneck]
+    let head: PackedPointwiseWeights, headSlopes: Tensor
+    let gdc: PackedDepthwiseWeights
+    let embedding: PackedPointwiseWeights
+    static let inputSize = 112
+    static let dimension = 256
+
+    init(weights: ModelWeights) throws {
+        let p = SEMobileFaceNetGraph.prefix
+        func values(_ name: String, _ shape: [Int]) throws -> [Float] {
+            let s = try weights.shape(p + name)
+            guard s == shape else {
+                throw WeightsError.invalidWeight(file: weights.model.rawValue, weight: p + name, reason: "shape \(s), the network needs \(shape)")
+            }
+            return try weights.floats(p + name)
+        }
+        func slopes(_ name: String, _ c: Int) throws -> Tensor {
+            try Tensor(shape: TensorShape(1, 1, 1, c), values: try values(name, [1, 1, c]))
+        }
+        func pointwise(_ w: String, _ b: String?, _ k: Int, _ n: Int) throws -> PackedPointwiseWeights {
+            try PackedPointwiseWeights(weights: try values(w, [1, 1, k, n]), bias: try b.map { try values($0, [n]) }, inputChannels: k, outputChannels: n)
+        }
+        func depthwise(_ w: String, _ b: String?, _ k: Int, _ c: Int) throws -> PackedDepthwiseWeights {
+            try PackedDepthwiseWeights(weights: try values(w, [k, k, c, 1]), bias: try b.map { try values($0, [c]) }, kernelHeight: k, kernelWidth: k, channels: c)
+        }
+        stem = try PackedConvWeights(weights: try values("stem_1_conv/Conv2D_weights", [3, 3, 3, 64]),
+                                     bias: try values("stem_1_conv/Conv2D_bn_offset", [64]),
+                                     kernelHeight: 3, kernelWidth: 3, inputChannels: 3, outputChannels: 64)
+        stemSlopes = try slopes("stem_1_prelu/Neg", 64)
+        stem2Depthwise = try depthwise("stem_2_separable/separable_conv2d/Cast", nil, 3, 64)
+        stem2Pointwise = try pointwise("stem_2_separable/separable_conv2d_weights", "stem_2_separable/separable_conv2d_bn_offset", 64, 64)
+        stem2Slopes = try slopes("stem_2_prelu/Neg", 64)
+        var channels = 64
+        var blocks: [Bottleneck] = []
+        for spec in SEMobileFaceNetGraph.blocks {
+            let b = spec.name
+            let expandShape = try weights.shape(p + b + "_1_conv/Conv2D_weights")
+            let projectShape = try weights.shape(p + b + "_3_conv/Conv2D_weights")
+            let seShape = try weights.shape(p + b + "_se_1_conv/Conv2D/Cast")
+            guard expandShape.count == 4, projectShape.count == 4, seShape.count == 4 else {
+                throw WeightsError.invalidWeight(file: weights.model.rawValue, weight: b, reason: "unexpected weight ranks")
+            }
+            let e = expandShape[3], out = projectShape[3], se = seShape[3]
+            if spec.residual && out != channels {
+                throw WeightsError.invalidWeight(file: weights.model.rawValue, weight: b, reason: "residual block changes channels \(channels) → \(out)")
+            }
+            blocks.append(Bottleneck(
+                expand: try pointwise(b + "_1_conv/Conv2D_weights", b + "_1_conv/Conv2D_bn_offset", channels, e),
+                expandSlopes: try slopes(b + "_1_prelu/Neg", e),
+                depthwise: try depthwise(b + "_2_depthwise/depthwise_weights", b + "_2_depthwise/depthwise_bn_offset", 3, e),
+                depthwiseSlopes: try slopes(b + "_2_prelu/Neg", e),
+                project: try pointwise(b + "_3_conv/Conv2D_weights", b + "_3_conv/Conv2D_bn_offset", e, out),
+                squeeze: try pointwise(b + "_se_1_conv/Conv2D/Cast", b + "_se_1_conv/BiasAdd/Cast", out, se),
+                squeezeSlopes: try slopes(b + "_se_prelu/Neg", se),
+                excite: try pointwise(b + "_se_2_conv/Conv2D/Cast", b + "_se_2_conv/BiasAdd/Cast", se, out),
+                stride: spec.stride, residual: spec.residual))
+            channels = out
+        }
+        self.blocks = blocks
+        head = try pointwise("pw_conv/Conv2D_weights", "pw_conv/Conv2D_bn_offset", channels, 512)
+        headSlopes = try slopes("pw_prelu/Neg", 512)
+        gdc = try depthwise("GDC_dw/depthwise_weights", "GDC_dw/depthwise_bn_offset", 7, 512)
+        // Fold pre_embedding's BatchNorm: y = (x·W)·mul + sub  ⇒  W'[k, j] = W[k, j]·mul[j], bias = sub.
+        let w = try values("GDC_conv/Conv2D/Cast", [1, 1, 512, 256])
+        let mul = try values("pre_embedding/batchnorm/mul", [256]), sub = try values("pre_embedding/batchnorm/sub", [256])
+        var folded = w
+        for k in 0..<512 { for j in 0..<256 { folded[k * 256 + j] = w[k * 256 + j] * mul[j] } }
+        embedding = try PackedPointwiseWeights(weights: folded, bias: sub, inputChannels: 512, outputChannels: 256)
+    }
+
+    /// Floating-point operations for one face (2 per multiply-add).
+    var flopsPerImage: Int {
+        var side = 56, macs = 56 * 56 * 64 * 27 + 56 * 56 * 64 * (9 + 64)
+        var channels = 64
+        for b in blocks {
+            let e = b.expand.outputChannels
+            macs += side * side * channels * e
+            if b.stride == 2 { side /= 2 }
+            macs += side * side * e * 9 + side * side * e * b.project.outputChannels
+            macs += 2 * b.project.outputChannels * b.squeeze.outputChannels
+            channels = b.project.outputChannels
+        }
+        macs += side * side * channels * 512 + 49 * 512 + 512 * 256
+        return 2 * macs
+    }
+
+    /// Buffers for up to `batch` faces.
+    final class Workspace {
+        let batch: Int
+        let input, a, b, expand, depthwise, pooled, squeezed, excited, output: Tensor
+
+        init(batch: Int) throws {
+            self.batch = batch
+            let largest = batch * 56 * 56 * 128       // the widest activation (stack1 expand at 56×56)
+            let arena = TensorArena(capacity: [batch * 112 * 112 * 3, largest, largest, largest, largest, batch * 512, batch * 8, batch * 512, batch * 256]
+                .map(TensorArena.footprint(of:)).reduce(0, +))
+            input = try arena.tensor(shape: TensorShape(batch, 112, 112, 3))
+            a = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: largest)
+            b = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: largest)
+            expand = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: largest)
+            depthwise = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: largest)
+            pooled = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: batch * 512)
+            squeezed = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: batch * 8)
+            excited = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: batch * 512)
+            output = try arena.tensor(shape: TensorShape(batch, 1, 1, 256))
+        }
+    }
+
+    /// Runs the network on the first `batch` images of `ws.input`; the raw embeddings land in `ws.output`.
+    func forward(_ ws: Workspace, batch n: Int, threads: ThreadCount) throws {
+        try ws.input.reshape(to: TensorShape(n, 112, 112, 3))
+        try ws.a.reshape(to: TensorShape(n, 56, 56, 64))
+        try Conv2D.run(input: ws.input, weights: stem, output: ws.a, strideY: 2, strideX: 2, padding: .same,
+                       activation: .prelu(slopes: stemSlopes), threads: threads)
+        try ws.depthwise.reshape(to: TensorShape(n, 56, 56, 64))
+        try DepthwiseConv.run(input: ws.a, weights: stem2Depthwise, output: ws.depthwise, threads: threads)
+        try ws.b.reshape(to: TensorShape(n, 56, 56, 64))
+        try PointwiseConv.run(input: ws.depthwise, weights: stem2Pointwise, output: ws.b, activation: .prelu(slopes: stem2Slopes), threads: threads)
+        var x = ws.b, spare = ws.a
+        for block in blocks {
+            let s = x.shape
+            let e = block.expand.outputChannels, out = block.project.outputChannels
+            let h = (s.height + block.stride - 1) / block.stride, w = (s.width + block.stride - 1) / block.stride
+            try ws.expand.reshape(to: TensorShape(n, s.height, s.width, e))
+            try PointwiseConv.run(input: x, weights: block.expand, output: ws.expand, activation: .prelu(slopes: block.expandSlopes), threads: threads)
+            try ws.depthwise.reshape(to: TensorShape(n, h, w, e))
+            try DepthwiseConv.run(input: ws.expand, weights: block.depthwise, output: ws.depthwise, strideY: block.stride, strideX: block.stride,
+                                  padding: .same, activation: .prelu(slopes: block.depthwiseSlopes), threads: threads)
+            try spare.reshape(to: TensorShape(n, h, w, out))
+            try PointwiseConv.run(input: ws.depthwise, weights: block.project, output: spare, threads: threads)
+            // Squeeze-excitation, then the residual add, fused into one pass over the map.
+            try ws.pooled.reshape(to: TensorShape(n, 1, 1, out))
+            try GlobalAveragePool.run(input: spare, output: ws.pooled)
+            try ws.squeezed.reshape(to: TensorShape(n, 1, 1, block.squeeze.outputChannels))
+            try FullyConnected.run(input: ws.pooled, weights: block.squeeze, output: ws.squeezed, activation: .prelu(slopes: block.squeezeSlopes))
+            try ws.excited.reshape(to: TensorShape(n, 1, 1, out))
+            try FullyConnected.run(input: ws.squeezed, weights: block.excite, output: ws.excited, activation: .sigmoid)
+            try ChannelScale.run(input: spare, scale: ws.excited, output: spare, residual: block.residual ? x : nil)
+            swap(&x, &spare)
+        }
+        let s = x.shape
+        try ws.expand.reshape(to: TensorShape(n, s.height, s.width, 512))
+        try PointwiseConv.run(input: x, weights: head, output: ws.expand, activation: .prelu(slopes: headSlopes), threads: threads)
+        try ws.pooled.reshape(to: TensorShape(n, 1, 1, 512))
+        try DepthwiseConv.run(input: ws.expand, weights: gdc, output: ws.pooled, padding: .valid, threads: threads)
+        try ws.output.reshape(to: TensorShape(n, 1, 1, 256))
+        try PointwiseConv.run(input: ws.pooled, weights: embedding, output: ws.output, threads: threads)
+    }
+}

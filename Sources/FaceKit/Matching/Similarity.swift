@@ -1,0 +1,49 @@
+// Comparing embeddings: cosine similarity and Euclidean distance, 8 lanes at a time.
+
+/// Σ a[i]·b[i] with 8-lane SIMD accumulation.
+@inline(__always)
+func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc = SIMD8<Float>()
+    var i = 0
+    while i + 8 <= n {
+        acc += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+        i += 8
+    }
+    var s = acc.sum()
+    while i < n { s += a[i] * b[i]; i += 1 }
+    return s
+}
+
+/// Cosine similarity of two equally long vectors (0 if either is zero).
+public func cosineSimilarity(_ a: [Float], _ b: [Float]) -> Float {
+    precondition(a.count == b.count, "vectors of different lengths")
+    return a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            let n = a.count
+            guard n > 0 else { return 0 }
+            let ab = dot(pa.baseAddress!, pb.baseAddress!, n)
+            let aa = dot(pa.baseAddress!, pa.baseAddress!, n), bb = dot(pb.baseAddress!, pb.baseAddress!, n)
+            return aa > 0 && bb > 0 ? ab / (aa.squareRoot() * bb.squareRoot()) : 0
+        }
+    }
+}
+
+/// Euclidean distance of two equally long vectors.
+public func euclideanDistance(_ a: [Float], _ b: [Float]) -> Float {
+    precondition(a.count == b.count, "vectors of different lengths")
+    var acc = SIMD8<Float>()
+    var tail: Float = 0
+    a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            var i = 0
+            while i + 8 <= a.count {
+                let d = UnsafeRawPointer(pa.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+                    - UnsafeRawPointer(pb.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+                acc += d * d
+                i += 8
+            }
+            while i < a.count { let d = pa[i] - pb[i]; tail += d * d; i += 1 }
+        }
+    }
+    return (acc.sum() + tail).squareRoot()
+}
