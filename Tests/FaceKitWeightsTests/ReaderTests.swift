@@ -1,5 +1,5 @@
 import FaceKitTestSupport
-@testable import FaceKitWeights
+import FaceKitWeights
 import Foundation
 import Testing
 
@@ -67,8 +67,6 @@ let facts: [ModelFacts] = [
 
     @Test("float32, int32, float16 and uint16-quantized entries decode")
     func dtypes() throws {
-        let half: [UInt8] = [0x00, 0x3C, 0x00, 0xC0, 0x01, 0x00, 0x00, 0x7C]   // 1, −2, smallest subnormal, +inf? (checked below)
-        _ = half
         let bytes = Self.f32([1.5, -2]) + [7, 0, 0, 0] + [0x00, 0x3C, 0x00, 0xC0, 0x01, 0x00] + [0x10, 0x00, 0xFF, 0xFF]
         let model = try Self.tinyModel("""
         {"name": "a", "shape": [2], "dtype": "float32"}, {"name": "b", "shape": [1], "dtype": "int32"},
@@ -106,14 +104,17 @@ let facts: [ModelFacts] = [
         }
     }
 
-    @Test("half floats convert like IEEE 754")
-    func halves() {
-        #expect(halfToFloat(0x3C00) == 1)
-        #expect(halfToFloat(0xC000) == -2)
-        #expect(halfToFloat(0x7BFF) == 65504)
-        #expect(halfToFloat(0x0001) == Float(sign: .plus, exponent: -24, significand: 1))
-        #expect(halfToFloat(0x7C00) == .infinity)
-        #expect(halfToFloat(0x7E00).isNaN)
+    @Test("half floats convert like IEEE 754, and non-finite ones are refused")
+    func halves() throws {
+        // 1, −2, 65504 (largest), smallest subnormal, −0, 0.333 (0x3555 = 0.33325195)
+        let bytes: [UInt8] = [0x00, 0x3C, 0x00, 0xC0, 0xFF, 0x7B, 0x01, 0x00, 0x00, 0x80, 0x55, 0x35]
+        let model = try Self.tinyModel(#"{"name": "h", "shape": [6], "dtype": "float16"}"#, shard: bytes)
+        let v = try #require(model.weights["h"]?.floats)
+        #expect(v == [1, -2, 65504, Float(sign: .plus, exponent: -24, significand: 1), -0.0, 0.33325195])
+        #expect(v[4].sign == .minus)
+        for inf: [UInt8] in [[0x00, 0x7C], [0x00, 0x7E]] {   // +inf, NaN
+            #expect(throws: WeightsError.self) { try Self.tinyModel(#"{"name": "h", "shape": [1], "dtype": "float16"}"#, shard: inf) }
+        }
     }
 
     @Test("Weights/manifest.json is the built-in manifest written out, and matches ../shared/weights")

@@ -1,5 +1,5 @@
 import FaceKitTestSupport
-@testable import FaceKitWeights
+import FaceKitWeights
 import Foundation
 import Testing
 

@@ -1,0 +1,138 @@
+// The whole pipeline in one object: detect → align → embed → match.
+import FaceKitImage
+import FaceKitWeights
+
+/// A face found in an image, aligned and embedded.
+public struct RecognizedFace: Sendable {
+    /// What the detector reported.
+    public let detection: DetectedFace
+    /// The aligned 112×112 crop the embedder saw.
+    public let aligned: AlignedFace
+    /// The face's embedding.
+    public let embedding: FaceEmbedding
+}
+
+/// Detects, aligns and embeds faces, and compares them.
+///
+/// ```swift
+/// let recognizer = try await FaceRecognizer()
+/// let a = try ImageDecoder().decode(contentsOfFile: "alice-1.jpg")
+/// let b = try ImageDecoder().decode(contentsOfFile: "alice-2.jpg")
+/// let result = try recognizer.compare(a, b)
+/// print(result.similarity, result.isMatch)
+/// ```
+///
+/// Loading throws for missing or tampered weights. Every method is safe to call from many
+/// tasks at once.
+public final class FaceRecognizer: Sendable {
+    /// Pipeline settings.
+    public struct Configuration: Sendable, Equatable {
+        public var detector: FaceDetector.Configuration
+        public var alignment: AlignmentMethod
+        public var embedder: FaceEmbedder.Configuration
+        /// Verification threshold on cosine similarity (default ``FaceMatcher/defaultThreshold``).
+        public var threshold: Float
+        /// Refine each face's keypoints with the short-range model on a close-up crop before
+        /// aligning (default true; used only when the detector is the back model).
+        public var refinesKeypoints: Bool
+
+        public init(detector: FaceDetector.Configuration = .init(), alignment: AlignmentMethod = .template,
+                    embedder: FaceEmbedder.Configuration = .init(), threshold: Float = FaceMatcher.defaultThreshold,
+                    refinesKeypoints: Bool = true) {
+            self.detector = detector; self.alignment = alignment; self.embedder = embedder; self.threshold = threshold
+            self.refinesKeypoints = refinesKeypoints
+        }
+    }
+
+    public let configuration: Configuration
+    public let detector: FaceDetector
+    public let embedder: FaceEmbedder
+    let aligner: any FaceAligner
+
+    let refiner: KeypointRefiner?
+
+    /// Loads the models through `store` (the detector, the short-range model for keypoint
+    /// refinement when enabled, and the embedder).
+    public convenience init(configuration: Configuration = Configuration(), store: WeightStore = WeightStore()) async throws {
+        let detector = try await FaceDetector(configuration: configuration.detector, store: store)
+        let embedder = try await FaceEmbedder(configuration: configuration.embedder, store: store)
+        var refiner: FaceDetector? = nil
+        if configuration.refinesKeypoints && configuration.detector.variant == .back {
+            refiner = try await FaceDetector(configuration: .init(variant: .front, threads: configuration.detector.threads), store: store)
+        }
+        try self.init(configuration: configuration, detector: detector, embedder: embedder, refiner: refiner)
+    }
+
+    /// Assembles a recognizer from loaded parts; `refiner` must be a front-model detector, and is
+    /// used when the configuration refines keypoints and the detector is the back model.
+    public init(configuration: Configuration = Configuration(), detector: FaceDetector, embedder: FaceEmbedder,
+                refiner: FaceDetector? = nil) throws {
+        guard detector.configuration == configuration.detector else {
+            throw FaceKitError.invalidArgument("the detector's configuration differs from the recognizer's")
+        }
+        if let refiner, refiner.configuration.variant != .front {
+            throw FaceKitError.invalidArgument("the keypoint refiner must be a front-model detector")
+        }
+        self.configuration = configuration
+        self.detector = detector
+        self.embedder = embedder
+        self.refiner = configuration.refinesKeypoints && detector.configuration.variant == .back ? refiner.map { KeypointRefiner(detector: $0) } : nil
+        switch configuration.alignment {
+        case .template: aligner = TemplateAligner()
+        case .eyes: aligner = EyeLevelAligner()
+        case .none: throw FaceKitError.invalidArgument("alignment .none is only for crops that are already aligned")
+        }
+    }
+
+    /// The matcher for the configured threshold.
+    public var matcher: FaceMatcher { FaceMatcher(threshold: configuration.threshold) }
+
+    /// Every face in `image`, best detection score first, with its crop and embedding.
+    public func faces(in image: RGBImage) throws -> [RecognizedFace] {
+        try faces(in: [image])[0]
+    }
+
+    /// Every face in each image; detection runs as one batch, embedding in batches.
+    public func faces(in images: [RGBImage]) throws -> [[RecognizedFace]] {
+        let detections = try detector.detect(in: images)
+        var aligned: [AlignedFace] = []
+        for (image, faces) in zip(images, detections) {
+            for face in faces { aligned.append(try aligner.align(try refined(face, in: image), in: image)) }
+        }
+        let embeddings = try embedder.embeddings(of: aligned)
+        var k = 0
+        return detections.map { faces in
+            faces.map { face in
+                defer { k += 1 }
+                return RecognizedFace(detection: face, aligned: aligned[k], embedding: embeddings[k])
+            }
+        }
+    }
+
+    /// The main face of `image`: the one with the highest detection score.
+    public func mainFace(in image: RGBImage, source: String = "<image>") throws -> RecognizedFace {
+        guard let best = try detector.detect(in: image).first else { throw FaceKitError.noFace(source: source) }
+        let aligned = try aligner.align(try refined(best, in: image), in: image)
+        return RecognizedFace(detection: best, aligned: aligned, embedding: try embedder.embedding(of: aligned))
+    }
+
+    /// The face with refined keypoints when refinement is on.
+    func refined(_ face: DetectedFace, in image: RGBImage) throws -> DetectedFace {
+        try refiner?.refine(face, in: image) ?? face
+    }
+
+    /// The embedding of the main face of `image`; throws ``FaceKitError/noFace(source:)`` without one.
+    public func embedding(of image: RGBImage, source: String = "<image>") throws -> FaceEmbedding {
+        try mainFace(in: image, source: source).embedding
+    }
+
+    /// Compares the main faces of two images with the configured threshold.
+    public func compare(_ a: RGBImage, _ b: RGBImage) throws -> Verification {
+        verify(try embedding(of: a, source: "first image"), try embedding(of: b, source: "second image"))
+    }
+
+    /// Compares two embeddings with `threshold` (default: the configured one).
+    public func verify(_ a: FaceEmbedding, _ b: FaceEmbedding, threshold: Float? = nil) -> Verification {
+        FaceMatcher(threshold: threshold ?? configuration.threshold).verify(a, b)
+    }
+}

@@ -1,0 +1,123 @@
+import ArgumentParser
+import FaceKit
+import Foundation
+
+extension AlignmentMethod: ExpressibleByArgument {
+    public static var allValueStrings: [String] { ["template", "eyes"] }
+}
+
+/// Options of the commands that embed faces.
+struct PipelineOptions: ParsableArguments {
+    @OptionGroup var detector: DetectorOptions
+    @Option(help: "Alignment: template (ArcFace template similarity, default) or eyes (eye-level rotation).")
+    var alignment: AlignmentMethod = .template
+    @Flag(help: "Add the embedding of the mirrored crop before normalising.")
+    var flip = false
+    @Option(help: "Cosine-similarity threshold for a match (default \(FaceMatcher.defaultThreshold), measured on the sample photos).")
+    var threshold: Float = FaceMatcher.defaultThreshold
+    @OptionGroup var weights: WeightsOptions
+
+    func configuration() throws -> FaceRecognizer.Configuration {
+        guard alignment != .none else { throw ValidationError("--alignment must be template or eyes") }
+        guard (-1...1).contains(threshold) else { throw ValidationError("--threshold must lie in [-1, 1]") }
+        let threads = detector.threads.map { ThreadCount($0) } ?? .automatic
+        return FaceRecognizer.Configuration(detector: try detector.configuration(), alignment: alignment,
+                                            embedder: .init(flipAugmentation: flip, threads: threads), threshold: threshold)
+    }
+
+    func recognizer() async throws -> FaceRecognizer {
+        try await FaceRecognizer(configuration: try configuration(), store: weights.store())
+    }
+}
+
+func embeddingJSON(_ e: FaceEmbedding) -> [Double] { e.vector.map { rounded(Double($0), 6) } }
+
+struct EmbedCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embed",
+        abstract: "Detect, align and embed every face: prints each face's box and 256-d embedding (L2-normalised).")
+
+    @Argument(help: "Image files.") var images: [String]
+    @OptionGroup var pipeline: PipelineOptions
+    @Flag(help: "Treat each input as an already aligned face crop (resized to 112x112 if needed): no detection.")
+    var aligned = false
+    @Option(help: "Write each aligned 112x112 crop as PNG into this directory, so you can see what the network saw.")
+    var saveCrops: String?
+    @Flag(help: "One JSON object per image.") var json = false
+
+    func run() async throws {
+        let configuration = try pipeline.configuration()
+        let store = pipeline.weights.store()
+        let embedder = try await FaceEmbedder(configuration: configuration.embedder, store: store)
+        let recognizer: FaceRecognizer? = aligned ? nil : try FaceRecognizer(
+            configuration: configuration, detector: try await FaceDetector(configuration: configuration.detector, store: store), embedder: embedder)
+        if let saveCrops {
+            do { try FileManager.default.createDirectory(atPath: saveCrops, withIntermediateDirectories: true) } catch {
+                throw ValidationError("cannot create --save-crops directory \(saveCrops): \(error.localizedDescription)")
+            }
+        }
+        var failures = 0
+        for path in images {
+            do {
+                let image = try ImageDecoder().decode(contentsOfFile: path)
+                let faces: [(DetectedFace?, AlignedFace, FaceEmbedding)]
+                if let recognizer {
+                    faces = try recognizer.faces(in: image).map { ($0.detection, $0.aligned, $0.embedding) }
+                } else {
+                    let crop = try AlignedFace(alignedImage: image)
+                    faces = [(nil, crop, try embedder.embedding(of: crop))]
+                }
+                if let saveCrops {
+                    let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+                    for (i, face) in faces.enumerated() {
+                        try face.1.image.writePNG(to: URL(fileURLWithPath: saveCrops).appendingPathComponent("\(stem)_face\(i).png").path)
+                    }
+                }
+                if json {
+                    let list = faces.map { f -> [String: Any] in
+                        var o: [String: Any] = ["embedding": embeddingJSON(f.2)]
+                        if let d = f.0 { o.merge(faceJSON(d)) { a, _ in a } }
+                        return o
+                    }
+                    print(jsonLine(["image": path, "faces": list]))
+                } else {
+                    print("\(path): \(faces.count) face\(faces.count == 1 ? "" : "s")")
+                    for (i, f) in faces.enumerated() {
+                        if let d = f.0 { print(faceLine(i, d)) } else { print("  aligned crop") }
+                        print("    embedding [" + f.2.vector.prefix(8).map { String(format: "%.4f", $0) }.joined(separator: ", ") + ", … (256 values; --json prints all)]")
+                    }
+                }
+            } catch {
+                printError("\(error)")
+                failures += 1
+            }
+        }
+        if failures > 0 { throw ExitCode.failure }
+    }
+}
+
+struct CompareCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare the main face of two images (the face with the highest detection score in each).",
+        discussion: "Prints cosine similarity, Euclidean distance of the normalised embeddings, the threshold and the verdict. Exit status 0 either way; non-zero only on errors.")
+
+    @Argument(help: "First image.") var first: String
+    @Argument(help: "Second image.") var second: String
+    @OptionGroup var pipeline: PipelineOptions
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() async throws {
+        let recognizer = try await pipeline.recognizer()
+        let a = try recognizer.embedding(of: try ImageDecoder().decode(contentsOfFile: first), source: first)
+        let b = try recognizer.embedding(of: try ImageDecoder().decode(contentsOfFile: second), source: second)
+        let v = recognizer.verify(a, b)
+        if json {
+            print(jsonLine(["first": first, "second": second, "similarity": rounded(Double(v.similarity), 4),
+                            "distance": rounded(Double(v.distance), 4), "threshold": rounded(Double(v.threshold), 4), "match": v.isMatch]))
+        } else {
+            print(String(format: "cosine similarity %.4f   distance %.4f   threshold %.2f   →  %@", v.similarity, v.distance, v.threshold,
+                         (v.isMatch ? "same person" : "different people") as NSString))
+        }
+    }
+}
