@@ -38,3 +38,20 @@ func runDetectorBench(output: Output) async throws {
         }
     }
 }
+
+func runEmbedderBench(output: Output) async throws {
+    if !output.json { print("\n# embedder — \(buildDescription); median_ms is for the whole batch") }
+    let weights = try await benchStore().load(.arcfaceSEMobileFaceNet)
+    for threads in [1, 2] {
+        let embedder = try FaceEmbedder(configuration: .init(threads: ThreadCount(threads), maximumBatch: 8), weights: weights)
+        for batch in [1, 8] {
+            let input = (0..<(batch * 112 * 112 * 3)).map { Float(($0 * 7) % 255) / 128 - 0.99 }
+            let m = try measure(seconds: 1.5) { _ = try embedder.rawEmbeddings(input: input, batch: batch) }
+            let gflops = Double(embedder.flopsPerImage * batch) / (m.medianMs / 1000) / 1e9
+            output.emit([("model", "arcface-se-mobilefacenet"), ("stage", "network"), ("threads", threads), ("batch", batch),
+                         ("median_ms", m.medianMs), ("p90_ms", m.p90Ms), ("gflops", gflops)],
+                        table: pad("arcface-se-mobilefacenet", 26) + pad("network", 12) + String(format: "threads %d  batch %d  median %8.3f ms  p90 %8.3f ms  %6.2f ms/face  %6.1f GFLOP/s",
+                                      threads, batch, m.medianMs, m.p90Ms, m.medianMs / Double(batch), gflops))
+        }
+    }
+}

@@ -108,7 +108,11 @@ public enum PointwiseConv {
         // Each thread takes a contiguous range of row blocks and sweeps every panel over it
         // (panel outer: the 16-column panel stays in L1 while A streams past it). Measured
         // against row groups of 48–768 rows with all panels inside: slower on one thread.
-        if rowBlocks >= useThreads.value * 4 || w.panels < useThreads.value {
+        // Splitting rows makes every thread read all weights (K·N) and its share of A; splitting
+        // panels makes every thread read all of A (M·K) and its share of the weights. Split the
+        // larger operand.
+        let splitRows = w.panels < useThreads.value || (m >= w.outputChannels && rowBlocks >= useThreads.value * 4)
+        if splitRows {
             parallelFor(rowBlocks, threads: useThreads) { b0, b1 in
                 for panel in 0..<w.panels {
                     gemmTiles(a, m, w, c, epilogue, residual, rowBlocks: b0..<b1, panel: panel)
