@@ -139,14 +139,22 @@ final class SEMobileFaceNet: Sendable {
         return 2 * macs
     }
 
+    /// Blocks of stack 1 (56×56 → 28×28), run one image at a time in a batch (see `forward`).
+    static let earlyBlocks = 5
+
     /// Buffers for up to `batch` faces.
     final class Workspace {
         let batch: Int
         let input, a, b, expand, depthwise, pooled, squeezed, excited, output: Tensor
+        /// A one-image workspace for the early layers of a batch.
+        let single: Workspace?
 
         init(batch: Int) throws {
             self.batch = batch
-            let largest = batch * 56 * 56 * 128       // the widest activation (stack1 expand at 56×56)
+            // One image: the widest activation is stack1's expansion at 56×56×128. A batch runs
+            // the early layers through `single`, so its own buffers start at 28×28 (stack2's
+            // expansion, 28×28×256, is the widest from there on).
+            let largest = batch == 1 ? 56 * 56 * 128 : batch * 28 * 28 * 256
             let arena = TensorArena(capacity: [batch * 112 * 112 * 3, largest, largest, largest, largest, batch * 512, batch * 8, batch * 512, batch * 256]
                 .map(TensorArena.footprint(of:)).reduce(0, +))
             input = try arena.tensor(shape: TensorShape(batch, 112, 112, 3))
@@ -158,11 +166,35 @@ final class SEMobileFaceNet: Sendable {
             squeezed = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: batch * 8)
             excited = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: batch * 512)
             output = try arena.tensor(shape: TensorShape(batch, 1, 1, 256))
+            single = batch == 1 ? nil : try Workspace(batch: 1)
         }
     }
 
     /// Runs the network on the first `batch` images of `ws.input`; the raw embeddings land in `ws.output`.
+    ///
+    /// A batch runs the stem and stack 1 (56×56 and 28×28 maps, whose batched activations
+    /// outgrow the L2 cache) one image at a time, then the remaining layers on the whole batch,
+    /// where batching fills the GEMM tiles of the small 14×14 and 7×7 maps.
     func forward(_ ws: Workspace, batch n: Int, threads: ThreadCount) throws {
+        var x: Tensor, spare: Tensor
+        if n > 1, let single = ws.single {
+            let image = 112 * 112 * 3, features = 28 * 28 * 64
+            try ws.a.reshape(to: TensorShape(n, 28, 28, 64))
+            for i in 0..<n {
+                single.input.data.update(from: ws.input.data + i * image, count: image)
+                let (early, _) = try runEarly(single, batch: 1, threads: threads)
+                (ws.a.data + i * features).update(from: early.data, count: features)
+            }
+            (x, spare) = (ws.a, ws.b)
+        } else {
+            (x, spare) = try runEarly(ws, batch: n, threads: threads)
+        }
+        try runBlocks(blocks[Self.earlyBlocks...], ws, &x, &spare, batch: n, threads: threads)
+        try runHead(ws, x, batch: n, threads: threads)
+    }
+
+    /// Stem, stem_2 and stack 1; returns the tensor holding the 28×28×64 features and a spare buffer.
+    private func runEarly(_ ws: Workspace, batch n: Int, threads: ThreadCount) throws -> (Tensor, Tensor) {
         try ws.input.reshape(to: TensorShape(n, 112, 112, 3))
         try ws.a.reshape(to: TensorShape(n, 56, 56, 64))
         try Conv2D.run(input: ws.input, weights: stem, output: ws.a, strideY: 2, strideX: 2, padding: .same,
@@ -172,7 +204,13 @@ final class SEMobileFaceNet: Sendable {
         try ws.b.reshape(to: TensorShape(n, 56, 56, 64))
         try PointwiseConv.run(input: ws.depthwise, weights: stem2Pointwise, output: ws.b, activation: .prelu(slopes: stem2Slopes), threads: threads)
         var x = ws.b, spare = ws.a
-        for block in blocks {
+        try runBlocks(blocks[..<Self.earlyBlocks], ws, &x, &spare, batch: n, threads: threads)
+        return (x, spare)
+    }
+
+    private func runBlocks(_ list: ArraySlice<Bottleneck>, _ ws: Workspace, _ x: inout Tensor, _ spare: inout Tensor,
+                           batch n: Int, threads: ThreadCount) throws {
+        for block in list {
             let s = x.shape
             let e = block.expand.outputChannels, out = block.project.outputChannels
             let h = (s.height + block.stride - 1) / block.stride, w = (s.width + block.stride - 1) / block.stride
@@ -193,6 +231,9 @@ final class SEMobileFaceNet: Sendable {
             try ChannelScale.run(input: spare, scale: ws.excited, output: spare, residual: block.residual ? x : nil)
             swap(&x, &spare)
         }
+    }
+
+    private func runHead(_ ws: Workspace, _ x: Tensor, batch n: Int, threads: ThreadCount) throws {
         let s = x.shape
         try ws.expand.reshape(to: TensorShape(n, s.height, s.width, 512))
         try PointwiseConv.run(input: x, weights: head, output: ws.expand, activation: .prelu(slopes: headSlopes), threads: threads)
