@@ -41,7 +41,9 @@ let package = Package(
                 "FaceKitTensor",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
-        .target(name: "FaceKit", dependencies: ["FaceKitTensor", "FaceKitImage", "FaceKitWeights"]),
+        .target(
+            name: "FaceKit",
+            dependencies: ["FaceKitTensor", "FaceKitImage", "FaceKitWeights", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "facekit",
             dependencies: ["FaceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -55,5 +57,6 @@ let package = Package(
         .testTarget(name: "FaceKitImageTests", dependencies: ["FaceKitImage", "FaceKitTestSupport", "CWebP"]),
         .testTarget(name: "FaceKitWeightsTests", dependencies: ["FaceKitWeights", "FaceKitTestSupport"]),
         .testTarget(name: "FaceKitTests", dependencies: ["FaceKit", "FaceKitTestSupport"]),
+        .testTarget(name: "FaceKitCLITests", dependencies: ["facekit", "FaceKitTestSupport"]),
     ]
 )

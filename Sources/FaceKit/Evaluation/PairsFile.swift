@@ -1,0 +1,90 @@
+// Labelled pairs for threshold calibration: the LFW pairs.txt format and a simple CSV.
+import Foundation
+
+/// Two images and whether they show the same person.
+public struct LabeledPair: Sendable, Equatable {
+    public let first: String
+    public let second: String
+    public let isSamePerson: Bool
+    /// The cross-validation fold from the file (LFW's layout), if it has folds.
+    public let fold: Int?
+
+    public init(first: String, second: String, isSamePerson: Bool, fold: Int? = nil) {
+        self.first = first; self.second = second; self.isSamePerson = isSamePerson; self.fold = fold
+    }
+}
+
+/// Reads pairs files.
+public enum PairsFile {
+    /// Image extensions tried for LFW-style names, in order.
+    static let extensions = ["jpg", "jpeg", "png", "webp", "JPG", "PNG"]
+
+    /// Parses `text`. LFW format: an optional first line "folds pairsPerFold" (or "pairsPerFold"),
+    /// then "name i j" (same person) or "name1 i name2 j" (different people), images at
+    /// `root/name/name_%04d.<ext>`. CSV: "path_a,path_b,same" (same = 1/0/true/false/yes/no; a
+    /// header line, whose third field is not a label, is skipped), relative paths under `root`. The format is recognised from the content.
+    public static func parse(_ text: String, root: String, source: String = "pairs file") throws -> [LabeledPair] {
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        guard let first = lines.first else { throw FaceKitError.invalidArgument("\(source): no pairs") }
+        return first.contains(",") ? try parseCSV(lines, root: root, source: source) : try parseLFW(lines, root: root, source: source)
+    }
+
+    static func resolve(_ path: String, _ root: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: root).appendingPathComponent(path).path
+    }
+
+    static func parseCSV(_ lines: [String], root: String, source: String) throws -> [LabeledPair] {
+        var out: [LabeledPair] = []
+        for (n, line) in lines.enumerated() {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard f.count == 3 else { throw FaceKitError.invalidArgument("\(source):\(n + 1): expected path_a,path_b,same") }
+            let label: Bool
+            switch f[2].lowercased() {
+            case "1", "true", "yes": label = true
+            case "0", "false", "no": label = false
+            default:
+                if n == 0 { continue }   // header
+                throw FaceKitError.invalidArgument("\(source):\(n + 1): '\(f[2])' is not a same-person label (1/0)")
+            }
+            out.append(LabeledPair(first: resolve(f[0], root), second: resolve(f[1], root), isSamePerson: label))
+        }
+        return out
+    }
+
+    static func lfwPath(_ name: String, _ index: String, _ root: String, source: String, line: Int) throws -> String {
+        guard let i = Int(index), i >= 0 else { throw FaceKitError.invalidArgument("\(source):\(line): '\(index)' is not an image number") }
+        let stem = URL(fileURLWithPath: root).appendingPathComponent(name).appendingPathComponent(name + "_" + String(format: "%04d", i))
+        for ext in extensions {
+            let p = stem.path + "." + ext
+            if FileManager.default.fileExists(atPath: p) { return p }
+        }
+        return stem.path + ".jpg"
+    }
+
+    static func parseLFW(_ lines: [String], root: String, source: String) throws -> [LabeledPair] {
+        var body = lines[...]
+        var perFold: Int? = nil
+        let head = lines[0].split(whereSeparator: \.isWhitespace)
+        if head.allSatisfy({ Int($0) != nil }) {
+            body = lines.dropFirst()
+            if head.count == 2, let folds = Int(head[0]), let n = Int(head[1]), folds > 1, n > 0 { perFold = 2 * n }
+        }
+        var out: [LabeledPair] = []
+        for (k, line) in body.enumerated() {
+            let n = k + (body.startIndex) + 1
+            let f = line.split(whereSeparator: \.isWhitespace).map(String.init)
+            let fold = perFold.map { k / $0 }
+            switch f.count {
+            case 3:
+                out.append(LabeledPair(first: try lfwPath(f[0], f[1], root, source: source, line: n),
+                                       second: try lfwPath(f[0], f[2], root, source: source, line: n), isSamePerson: true, fold: fold))
+            case 4:
+                out.append(LabeledPair(first: try lfwPath(f[0], f[1], root, source: source, line: n),
+                                       second: try lfwPath(f[2], f[3], root, source: source, line: n), isSamePerson: false, fold: fold))
+            default:
+                throw FaceKitError.invalidArgument("\(source):\(n): expected 'name i j' or 'name1 i name2 j'")
+            }
+        }
+        return out
+    }
+}

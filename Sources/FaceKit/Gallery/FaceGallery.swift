@@ -1,0 +1,128 @@
+// 1:N identification: enrolled people, searched by cosine similarity.
+
+/// One search result.
+public struct GalleryMatch: Sendable, Equatable {
+    /// The enrolled person.
+    public let identifier: String
+    /// The best cosine similarity between the probe and the person's embeddings.
+    public let similarity: Float
+
+    public init(identifier: String, similarity: Float) {
+        self.identifier = identifier
+        self.similarity = similarity
+    }
+}
+
+/// A gallery of enrolled people, searchable by face embedding.
+///
+/// An actor: safe to use from many tasks. Changes stay in memory until ``save()``, which
+/// replaces the stored gallery atomically. Search is a brute-force SIMD scan over all
+/// embeddings; each person scores with their best-matching embedding.
+public actor FaceGallery {
+    private let storage: any GalleryStorage
+    private var snapshot: GallerySnapshot
+    /// All vectors, contiguous: [count × dimension].
+    private var matrix: [Float] = []
+    /// The person index of each vector.
+    private var owners: [Int] = []
+
+    /// Opens a gallery over `storage`, refusing one made with another embedding model.
+    public init(storage: any GalleryStorage, model: String = FaceEmbedding.modelIdentifier, dimension: Int = 256) throws {
+        self.storage = storage
+        let loaded = try storage.load()
+        if !loaded.people.isEmpty && (loaded.model != model || loaded.dimension != dimension) {
+            let name = (storage as? GalleryFile)?.url.path ?? "gallery"
+            throw GalleryError.modelMismatch(file: name, expected: "\(model) (\(dimension)-d)", found: "\(loaded.model) (\(loaded.dimension)-d)")
+        }
+        snapshot = loaded.people.isEmpty ? GallerySnapshot(model: model, dimension: dimension, people: loaded.people) : loaded
+        (matrix, owners) = Self.index(snapshot)
+    }
+
+    /// Opens (or creates) the gallery file at `path`; `writable` takes the writer lock.
+    public init(path: String, writable: Bool) throws {
+        try self.init(storage: try GalleryFile(url: URL(fileURLWithPath: path), writable: writable))
+    }
+
+    private static func index(_ s: GallerySnapshot) -> ([Float], [Int]) {
+        var m: [Float] = [], o: [Int] = []
+        for (i, p) in s.people.enumerated() {
+            for e in p.embeddings { m += e.embedding.vector; o.append(i) }
+        }
+        return (m, o)
+    }
+
+    /// The enrolled people in enrolment order.
+    public var people: [GalleryPerson] { snapshot.people }
+    /// The number of stored embeddings.
+    public var embeddingCount: Int { owners.count }
+
+    /// Adds embeddings to `identifier`, enrolling the person if new.
+    public func enroll(_ identifier: String, embeddings: [FaceEmbedding], metadata: [[String: String]]? = nil,
+                       personMetadata: [String: String] = [:]) throws {
+        let id = identifier.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !id.isEmpty else { throw GalleryError.invalidArgument("a person needs a non-empty identifier") }
+        guard !embeddings.isEmpty else { throw GalleryError.invalidArgument("enrolling \(id) needs at least one embedding") }
+        for e in embeddings where e.vector.count != snapshot.dimension || !e.vector.allSatisfy(\.isFinite) {
+            throw GalleryError.invalidArgument("an embedding has \(e.vector.count) values (or non-finite ones); the gallery stores \(snapshot.dimension)")
+        }
+        let items = embeddings.enumerated().map { GalleryEmbedding(embedding: $1, metadata: metadata?[safe: $0] ?? [:]) }
+        if let i = snapshot.people.firstIndex(where: { $0.identifier == id }) {
+            snapshot.people[i].embeddings += items
+            snapshot.people[i].metadata.merge(personMetadata) { _, new in new }
+            for e in embeddings { matrix += e.vector; owners.append(i) }
+        } else {
+            snapshot.people.append(GalleryPerson(identifier: id, metadata: personMetadata, embeddings: items))
+            for e in embeddings { matrix += e.vector; owners.append(snapshot.people.count - 1) }
+        }
+    }
+
+    /// Removes a person and their embeddings.
+    public func remove(_ identifier: String) throws {
+        guard let i = snapshot.people.firstIndex(where: { $0.identifier == identifier }) else { throw GalleryError.unknownPerson(identifier) }
+        snapshot.people.remove(at: i)
+        (matrix, owners) = Self.index(snapshot)
+    }
+
+    /// Renames a person.
+    public func rename(_ identifier: String, to newIdentifier: String) throws {
+        let new = newIdentifier.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !new.isEmpty else { throw GalleryError.invalidArgument("a person needs a non-empty identifier") }
+        guard let i = snapshot.people.firstIndex(where: { $0.identifier == identifier }) else { throw GalleryError.unknownPerson(identifier) }
+        guard new == identifier || !snapshot.people.contains(where: { $0.identifier == new }) else { throw GalleryError.duplicatePerson(new) }
+        snapshot.people[i].identifier = new
+    }
+
+    /// Persists the gallery (atomic replacement).
+    public func save() throws { try storage.save(snapshot) }
+
+    /// The `k` best-matching people for `probe`, best first.
+    public func search(_ probe: FaceEmbedding, top k: Int = 5) throws -> [GalleryMatch] {
+        guard probe.vector.count == snapshot.dimension else {
+            throw GalleryError.invalidArgument("the probe has \(probe.vector.count) values, the gallery \(snapshot.dimension)")
+        }
+        guard k > 0, !owners.isEmpty else { return [] }
+        var best = [Float](repeating: -.infinity, count: snapshot.people.count)
+        let d = snapshot.dimension
+        matrix.withUnsafeBufferPointer { m in
+            probe.vector.withUnsafeBufferPointer { p in
+                for (row, owner) in owners.enumerated() {
+                    let s = dot(m.baseAddress! + row * d, p.baseAddress!, d)
+                    if s > best[owner] { best[owner] = s }
+                }
+            }
+        }
+        return best.indices.sorted { best[$0] != best[$1] ? best[$0] > best[$1] : $0 < $1 }.prefix(k)
+            .map { GalleryMatch(identifier: snapshot.people[$0].identifier, similarity: best[$0]) }
+    }
+
+    /// The best matches for each of many probes.
+    public func search(_ probes: [FaceEmbedding], top k: Int = 5) throws -> [[GalleryMatch]] {
+        try probes.map { try search($0, top: k) }
+    }
+}
+
+extension Array {
+    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+}
+
+import Foundation

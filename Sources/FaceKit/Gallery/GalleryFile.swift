@@ -1,0 +1,173 @@
+// The gallery file format, version 1 (all integers little-endian):
+//
+//   offset  size  field
+//        0     8  magic "FKGALLRY"
+//        8     4  format version (1)
+//       12     4  embedding dimension
+//       16     4  number of embeddings
+//       20    32  model identifier, UTF-8, zero-padded
+//       52     8  byte length J of the JSON index
+//       60    32  SHA-256 of everything from offset 92 to the end
+//       92     J  JSON index: [{"identifier", "metadata", "embeddings": [{"metadata", "norm"}]}]
+//     92+J   4·D·N  the embeddings (L2-normalised float32), people and their embeddings in index order
+//
+// Writes go to a temporary file that is flushed to disk and renamed over the gallery, so a
+// crash leaves the old or the new file, never a torn one. A writer holds an exclusive flock on
+// "<file>.lock" while the gallery is open for writing; a second writer fails with `.locked`.
+#if canImport(Darwin)
+import Darwin
+#elseif canImport(Glibc)
+import Glibc
+#endif
+import Crypto
+import Foundation
+
+/// A gallery stored in one file.
+public final class GalleryFile: GalleryStorage, @unchecked Sendable {
+    public static let magic = Array("FKGALLRY".utf8)
+    public static let version: UInt32 = 1
+    static let headerSize = 92
+
+    /// The gallery file.
+    public let url: URL
+    private var lockDescriptor: Int32 = -1
+    private let lock = NSLock()
+
+    /// Opens the gallery at `url`; with `writable`, takes the cross-process writer lock
+    /// (throws ``GalleryError/locked(file:)`` when another process holds it).
+    public init(url: URL, writable: Bool) throws {
+        self.url = url
+        if writable {
+            let path = url.path + ".lock"
+            let fd = open(path, O_CREAT | O_RDWR, 0o644)
+            guard fd >= 0 else { throw GalleryError.io(file: path, reason: String(cString: strerror(errno))) }
+            if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+                close(fd)
+                throw GalleryError.locked(file: url.path)
+            }
+            lockDescriptor = fd
+        }
+    }
+
+    deinit { if lockDescriptor >= 0 { flock(lockDescriptor, LOCK_UN); close(lockDescriptor) } }
+
+    public func load() throws -> GallerySnapshot {
+        guard FileManager.default.fileExists(atPath: url.path) else { return GallerySnapshot() }
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw GalleryError.io(file: url.path, reason: error.localizedDescription)
+        }
+        return try Self.decode(data, name: url.path)
+    }
+
+    public func save(_ snapshot: GallerySnapshot) throws {
+        guard lockDescriptor >= 0 else { throw GalleryError.invalidArgument("\(url.path): the gallery was opened read-only") }
+        let data = try Self.encode(snapshot)
+        try lock.withLock { try Self.writeAtomically(data, to: url) }
+    }
+
+    // MARK: Encoding
+
+    struct IndexEntry: Codable {
+        struct Item: Codable { var metadata: [String: String]; var norm: Float }
+        var identifier: String
+        var metadata: [String: String]
+        var embeddings: [Item]
+    }
+
+    public static func encode(_ s: GallerySnapshot) throws -> Data {
+        let index = s.people.map { p in
+            IndexEntry(identifier: p.identifier, metadata: p.metadata, embeddings: p.embeddings.map { .init(metadata: $0.metadata, norm: $0.embedding.norm) })
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = try encoder.encode(index)
+        var payload = json
+        var count = 0
+        for p in s.people {
+            for e in p.embeddings {
+                guard e.embedding.vector.count == s.dimension else {
+                    throw GalleryError.invalidArgument("an embedding of \(p.identifier) has \(e.embedding.vector.count) values, the gallery \(s.dimension)")
+                }
+                e.embedding.vector.withUnsafeBytes { payload.append(contentsOf: $0) }
+                count += 1
+            }
+        }
+        var out = Data(magic)
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+        u32(version); u32(UInt32(s.dimension)); u32(UInt32(count))
+        var model = Array(s.model.utf8.prefix(32))
+        model += [UInt8](repeating: 0, count: 32 - model.count)
+        out.append(contentsOf: model)
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: SHA256.hash(data: payload))
+        out.append(payload)
+        return out
+    }
+
+    public static func decode(_ data: Data, name: String) throws -> GallerySnapshot {
+        func fail(_ r: String) -> GalleryError { .corrupt(file: name, reason: r) }
+        guard data.count >= headerSize else { throw fail("\(data.count) bytes is shorter than the \(headerSize)-byte header") }
+        let bytes = [UInt8](data)
+        guard Array(bytes[0..<8]) == magic else { throw fail("wrong magic number") }
+        func u32(_ o: Int) -> Int { Int(UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24) }
+        let version = u32(8)
+        guard version == Int(Self.version) else { throw GalleryError.unsupportedVersion(file: name, version: version) }
+        let dimension = u32(12), count = u32(16)
+        let model = String(decoding: bytes[20..<52].prefix { $0 != 0 }, as: UTF8.self)
+        var jsonLength = 0
+        for i in 0..<8 { jsonLength |= Int(bytes[52 + i]) << (8 * i) }
+        guard dimension > 0, dimension <= 4096, jsonLength >= 0, jsonLength <= data.count,
+              headerSize + jsonLength + 4 * dimension * count == data.count else {
+            throw fail("sizes in the header do not match the file (\(data.count) bytes)")
+        }
+        let payload = data.subdata(in: headerSize..<data.count)
+        guard Array(SHA256.hash(data: payload)) == Array(bytes[60..<92]) else { throw fail("checksum mismatch: the file is damaged") }
+        let index: [IndexEntry]
+        do { index = try JSONDecoder().decode([IndexEntry].self, from: payload.prefix(jsonLength)) } catch {
+            throw fail("unreadable index")
+        }
+        guard index.reduce(0, { $0 + $1.embeddings.count }) == count else { throw fail("the index lists a different number of embeddings") }
+        var offset = headerSize + jsonLength
+        var people: [GalleryPerson] = []
+        for entry in index {
+            var person = GalleryPerson(identifier: entry.identifier, metadata: entry.metadata)
+            for item in entry.embeddings {
+                let vector: [Float] = data.withUnsafeBytes { raw in
+                    (0..<dimension).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4 * $0, as: UInt32.self))) }
+                }
+                guard vector.allSatisfy(\.isFinite) else { throw fail("non-finite embedding values for \(entry.identifier)") }
+                person.embeddings.append(GalleryEmbedding(embedding: FaceEmbedding(normalized: vector, norm: item.norm), metadata: item.metadata))
+                offset += 4 * dimension
+            }
+            people.append(person)
+        }
+        return GallerySnapshot(model: model, dimension: dimension, people: people)
+    }
+
+    static func writeAtomically(_ data: Data, to url: URL) throws {
+        let dir = url.deletingLastPathComponent()
+        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        let fd = open(tmp.path, O_CREAT | O_WRONLY | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw GalleryError.io(file: tmp.path, reason: String(cString: strerror(errno))) }
+        var ok = data.withUnsafeBytes { raw -> Bool in
+            var written = 0
+            while written < raw.count {
+                let n = write(fd, raw.baseAddress! + written, raw.count - written)
+                if n <= 0 { return false }
+                written += n
+            }
+            return true
+        }
+        ok = ok && fsync(fd) == 0
+        close(fd)
+        guard ok, rename(tmp.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(tmp.path)
+            throw GalleryError.io(file: url.path, reason: "cannot write the gallery (\(reason))")
+        }
+        // Make the rename itself durable.
+        let dfd = open(dir.path, O_RDONLY)
+        if dfd >= 0 { fsync(dfd); close(dfd) }
+    }
+}

@@ -1,0 +1,91 @@
+// Where a gallery lives. `FaceGallery` talks only to this protocol, so a database-backed
+// store can replace the file without touching callers.
+
+/// One enrolled person.
+public struct GalleryPerson: Sendable, Equatable, Codable {
+    /// The identifier the person was enrolled under (unique in the gallery).
+    public var identifier: String
+    /// Free-form metadata (for example the enrolment date).
+    public var metadata: [String: String]
+    /// The person's embeddings, each with optional metadata (for example the source image).
+    public var embeddings: [GalleryEmbedding]
+
+    public init(identifier: String, metadata: [String: String] = [:], embeddings: [GalleryEmbedding] = []) {
+        self.identifier = identifier; self.metadata = metadata; self.embeddings = embeddings
+    }
+}
+
+/// One stored embedding.
+public struct GalleryEmbedding: Sendable, Equatable, Codable {
+    public var embedding: FaceEmbedding
+    public var metadata: [String: String]
+
+    public init(embedding: FaceEmbedding, metadata: [String: String] = [:]) {
+        self.embedding = embedding; self.metadata = metadata
+    }
+}
+
+/// The whole content of a gallery.
+public struct GallerySnapshot: Sendable, Equatable {
+    /// The embedding model all vectors come from.
+    public var model: String
+    /// The embedding dimension.
+    public var dimension: Int
+    public var people: [GalleryPerson]
+
+    public init(model: String = FaceEmbedding.modelIdentifier, dimension: Int = 256, people: [GalleryPerson] = []) {
+        self.model = model; self.dimension = dimension; self.people = people
+    }
+}
+
+/// A backend that loads and saves whole galleries.
+public protocol GalleryStorage: Sendable {
+    /// The stored gallery, or an empty one when none exists yet.
+    func load() throws -> GallerySnapshot
+    /// Replaces the stored gallery atomically.
+    func save(_ snapshot: GallerySnapshot) throws
+}
+
+/// A gallery held only in memory (for tests and ephemeral use).
+public final class InMemoryGalleryStorage: GalleryStorage, @unchecked Sendable {
+    private var snapshot: GallerySnapshot
+    private let lock = NSLock()
+    public init(_ snapshot: GallerySnapshot = GallerySnapshot()) { self.snapshot = snapshot }
+    public func load() throws -> GallerySnapshot { lock.withLock { snapshot } }
+    public func save(_ s: GallerySnapshot) throws { lock.withLock { snapshot = s } }
+}
+
+import Foundation
+
+/// Errors of galleries.
+public enum GalleryError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file is not a FaceKit gallery or is damaged.
+    case corrupt(file: String, reason: String)
+    /// The file was written by a newer FaceKit.
+    case unsupportedVersion(file: String, version: Int)
+    /// The gallery holds embeddings of another model or dimension.
+    case modelMismatch(file: String, expected: String, found: String)
+    /// Another process holds the gallery open for writing.
+    case locked(file: String)
+    /// No person with this identifier.
+    case unknownPerson(String)
+    /// A person with this identifier already exists.
+    case duplicatePerson(String)
+    /// An argument is invalid (empty identifier, wrong dimension…).
+    case invalidArgument(String)
+    /// Reading or writing failed.
+    case io(file: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .corrupt(f, r): return "\(f): not a valid FaceKit gallery (\(r)); restore it from a backup or delete it"
+        case let .unsupportedVersion(f, v): return "\(f): gallery format version \(v) is newer than this FaceKit reads (1)"
+        case let .modelMismatch(f, e, found): return "\(f): the gallery holds \(found) embeddings, this pipeline makes \(e); they cannot be mixed"
+        case let .locked(f): return "\(f): another process is writing this gallery (lock \(f).lock held); try again when it has finished"
+        case let .unknownPerson(p): return "no person '\(p)' in the gallery"
+        case let .duplicatePerson(p): return "a person '\(p)' is already in the gallery"
+        case let .invalidArgument(m): return m
+        case let .io(f, r): return "\(f): \(r)"
+        }
+    }
+}

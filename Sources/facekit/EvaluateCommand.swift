@@ -1,0 +1,124 @@
+import ArgumentParser
+import FaceKit
+import Foundation
+
+struct EvaluateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Measure verification accuracy on labelled pairs and find thresholds for target false-accept rates.",
+        discussion: """
+        Pairs: the LFW pairs.txt format ("name i j" for a same-person pair, "name1 i name2 j" for a \
+        different-person pair, images at ROOT/name/name_%04d.jpg; a first line "10 300" gives LFW's folds) \
+        or a CSV "path_a,path_b,same" with paths relative to ROOT. Each image's main face is embedded; \
+        pairs whose images cannot be read or have no face are counted and listed, not used.
+        """)
+
+    @Option(help: "The pairs file.") var pairs: String
+    @Option(help: "The directory the image paths are relative to.") var root: String = "."
+    @Option(help: "Write the ROC curve (threshold, true-accept rate, false-accept rate) to this CSV file.") var roc: String?
+    @OptionGroup var pipeline: PipelineOptions
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() async throws {
+        let text: String
+        do { text = try String(contentsOfFile: pairs, encoding: .utf8) } catch { throw ValidationError("cannot read \(pairs): \(error.localizedDescription)") }
+        let list = try PairsFile.parse(text, root: root, source: pairs)
+        let recognizer = try await pipeline.recognizer()
+        let paths = Array(Set(list.flatMap { [$0.first, $0.second] })).sorted()
+        let progress = ProgressBar(total: paths.count, label: "embedding")
+        var embeddings: [String: FaceEmbedding] = [:], problems: [String: String] = [:]
+        for (i, path) in paths.enumerated() {
+            do { embeddings[path] = try recognizer.embedding(of: try ImageDecoder().decode(contentsOfFile: path), source: path) } catch {
+                problems[path] = "\(error)"
+            }
+            progress.update(i + 1)
+        }
+        var scored: [(score: Float, same: Bool)] = [], folds: [Int] = [], skipped: [LabeledPair] = []
+        for p in list {
+            guard let a = embeddings[p.first], let b = embeddings[p.second] else { skipped.append(p); continue }
+            scored.append((a.cosineSimilarity(to: b), p.isSamePerson))
+            folds.append(p.fold ?? -1)
+        }
+        let report = try VerificationMetrics.evaluate(scored, folds: folds.contains(-1) ? nil : folds)
+        if let roc {
+            let csv = "threshold,true_accept_rate,false_accept_rate\n" + report.roc.map { "\($0.threshold),\($0.trueAcceptRate),\($0.falseAcceptRate)" }.joined(separator: "\n") + "\n"
+            do { try csv.write(toFile: roc, atomically: true, encoding: .utf8) } catch { throw ValidationError("cannot write \(roc): \(error.localizedDescription)") }
+        }
+        if json {
+            print(jsonLine([
+                "pairs": list.count, "evaluated": scored.count, "samePairs": report.samePairs, "differentPairs": report.differentPairs,
+                "auc": rounded(report.auc, 4), "bestAccuracy": rounded(report.bestAccuracy, 4), "bestThreshold": rounded(Double(report.bestThreshold), 4),
+                "crossValidatedAccuracy": rounded(report.crossValidatedAccuracy, 4), "crossValidationStd": rounded(report.crossValidationStandardDeviation, 4),
+                "folds": report.folds,
+                "tarAtFar": report.operatingPoints.map { ["far": $0.targetFalseAcceptRate, "tar": rounded($0.trueAcceptRate, 4), "threshold": rounded(Double($0.threshold), 4),
+                                                         "measuredFar": rounded($0.falseAcceptRate, 4), "resolvable": $0.isResolvable] as [String: Any] },
+                "skippedPairs": skipped.map { ["first": $0.first, "second": $0.second, "same": $0.isSamePerson] as [String: Any] },
+                "unusableImages": problems,
+            ]))
+        } else {
+            print("\(list.count) pairs: \(scored.count) evaluated (\(report.samePairs) same person, \(report.differentPairs) different), \(skipped.count) skipped")
+            print(String(format: "ROC AUC                 %.4f", report.auc))
+            print(String(format: "best accuracy           %.4f at threshold %.4f", report.bestAccuracy, report.bestThreshold))
+            print(String(format: "%d-fold CV accuracy     %.4f ± %.4f", report.folds, report.crossValidatedAccuracy, report.crossValidationStandardDeviation))
+            for p in report.operatingPoints {
+                let label = "TAR @ FAR \(p.targetFalseAcceptRate)"
+                print(label.padding(toLength: 24, withPad: " ", startingAt: 0)
+                      + String(format: "%.4f at threshold %.4f (measured FAR %.4f)", p.trueAcceptRate, p.threshold, p.falseAcceptRate)
+                      + (p.isResolvable ? "" : "  [too few different-person pairs to resolve]"))
+            }
+            if !problems.isEmpty {
+                print("unusable images (their pairs were skipped):")
+                for (path, why) in problems.sorted(by: { $0.key < $1.key }) { print("  \(path): \(why)") }
+            }
+        }
+        if !skipped.isEmpty { throw ExitCode.failure }
+    }
+}
+
+struct AnnotateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "annotate",
+        abstract: "Draw boxes, keypoints and scores onto an image (and optionally the aligned crops beside it) as PNG.")
+
+    @Argument(help: "The image.") var image: String
+    @Option(name: .shortAndLong, help: "The PNG file to write.") var output: String
+    @Flag(help: "Tile each face's aligned 112x112 crop beside the photo.") var crops = false
+    @Option(help: "Label faces with their best match in this gallery (when it clears the threshold).") var gallery: String?
+    @OptionGroup var pipeline: PipelineOptions
+
+    func run() async throws {
+        let photo = try ImageDecoder().decode(contentsOfFile: image)
+        var faces: [RecognizedFace] = []
+        var detections: [DetectedFace]
+        if crops || gallery != nil {
+            faces = try await pipeline.recognizer().faces(in: photo)
+            detections = faces.map(\.detection)
+        } else {
+            detections = try await FaceDetector(configuration: try pipeline.detector.configuration(), store: pipeline.weights.store()).detect(in: photo)
+        }
+        var labels: [String]? = nil
+        if let gallery {
+            let store = try FaceGallery(path: gallery, writable: false)
+            labels = []
+            for f in faces {
+                let m = try await store.search(f.embedding, top: 1).first
+                labels!.append(m.flatMap { $0.similarity >= pipeline.threshold ? $0.identifier : nil } ?? "?")
+            }
+        }
+        var out = photo.annotated(with: detections, labels: labels)
+        if crops && !faces.isEmpty {
+            let tile = AlignedFace.size, perColumn = max(1, photo.height / tile)
+            let columns = (faces.count + perColumn - 1) / perColumn
+            var canvas = try RGBImage(width: photo.width + columns * tile, height: max(photo.height, min(faces.count, perColumn) * tile), fill: (32, 32, 32))
+            canvas.paste(out, x: 0, y: 0)
+            for (i, f) in faces.enumerated() {
+                let x = photo.width + (i / perColumn) * tile, y = (i % perColumn) * tile
+                canvas.paste(f.aligned.image, x: x, y: y)
+                canvas.drawText("\(i)", x: x + 2, y: y + 2, scale: 1, color: .white, background: .red)
+            }
+            out = canvas
+        }
+        try out.writePNG(to: output)
+        print("\(image): \(detections.count) face\(detections.count == 1 ? "" : "s") drawn to \(output)")
+    }
+}

@@ -1,0 +1,143 @@
+import ArgumentParser
+import FaceKit
+import Foundation
+
+struct EnrollCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enroll",
+        abstract: "Enrol a person in a gallery from one or more photos (the main face of each).",
+        discussion: "The gallery file is created if missing. Unreadable photos and photos without a face are reported and skipped; the exit status is then non-zero.")
+
+    @Option(help: "The gallery file.") var gallery: String
+    @Argument(help: "The person's name or identifier.") var name: String
+    @Argument(help: "Photos of the person (files or directories).") var images: [String]
+    @OptionGroup var pipeline: PipelineOptions
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() async throws {
+        let recognizer = try await pipeline.recognizer()
+        let store = try FaceGallery(path: gallery, writable: true)
+        let paths = expandImagePaths(images)
+        let progress = ProgressBar(total: paths.count, label: "embedding")
+        var embeddings: [FaceEmbedding] = [], metadata: [[String: String]] = [], failed: [String] = []
+        for (i, path) in paths.enumerated() {
+            do {
+                embeddings.append(try recognizer.embedding(of: try ImageDecoder().decode(contentsOfFile: path), source: path))
+                metadata.append(["source": path])
+            } catch {
+                printError("\(error)")
+                failed.append(path)
+            }
+            progress.update(i + 1)
+        }
+        guard !embeddings.isEmpty else { throw ValidationError("no usable face in \(paths.count) photo(s); \(name) was not enrolled") }
+        try await store.enroll(name, embeddings: embeddings, metadata: metadata)
+        try await store.save()
+        let total = await store.people.first { $0.identifier == name }?.embeddings.count ?? 0
+        if json {
+            print(jsonLine(["gallery": gallery, "person": name, "added": embeddings.count, "embeddings": total, "failed": failed]))
+        } else {
+            print("enrolled \(name): \(embeddings.count) new embedding\(embeddings.count == 1 ? "" : "s"), \(total) in all (\(gallery))")
+        }
+        if !failed.isEmpty { throw ExitCode.failure }
+    }
+}
+
+struct IdentifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "identify",
+        abstract: "Find every face in each image and its best matches in a gallery.",
+        discussion: "A face is identified as the best match when that match's similarity clears the threshold; otherwise it is unknown.")
+
+    @Option(help: "The gallery file.") var gallery: String
+    @Argument(help: "Images (files or directories).") var images: [String]
+    @Option(help: "How many matches to show per face.") var top = 3
+    @OptionGroup var pipeline: PipelineOptions
+    @Flag(help: "One JSON object per image.") var json = false
+
+    func run() async throws {
+        guard top >= 1 else { throw ValidationError("--top must be at least 1") }
+        let recognizer = try await pipeline.recognizer()
+        let store = try FaceGallery(path: gallery, writable: false)
+        guard await store.embeddingCount > 0 else { throw ValidationError("\(gallery) is empty or missing; enrol people first (facekit enroll)") }
+        let paths = expandImagePaths(images)
+        let progress = ProgressBar(total: paths.count, label: "identifying")
+        var failures = 0
+        for (i, path) in paths.enumerated() {
+            do {
+                let faces = try recognizer.faces(in: try ImageDecoder().decode(contentsOfFile: path))
+                var list: [[String: Any]] = []
+                if !json { print("\(path): \(faces.count) face\(faces.count == 1 ? "" : "s")") }
+                for (k, face) in faces.enumerated() {
+                    let matches = try await store.search(face.embedding, top: top)
+                    let identity = matches.first.flatMap { $0.similarity >= recognizer.configuration.threshold ? $0.identifier : nil }
+                    if json {
+                        var o = faceJSON(face.detection)
+                        o["identity"] = identity ?? NSNull()
+                        o["matches"] = matches.map { ["identifier": $0.identifier, "similarity": rounded(Double($0.similarity), 4)] }
+                        list.append(o)
+                    } else {
+                        let b = face.detection.box
+                        print("  face \(k) at x=\(Int(b.x)) y=\(Int(b.y)) w=\(Int(b.width)): \(identity ?? "unknown")"
+                              + "   (" + matches.map { "\($0.identifier) \(String(format: "%.3f", $0.similarity))" }.joined(separator: ", ") + ")")
+                    }
+                }
+                if json { print(jsonLine(["image": path, "threshold": rounded(Double(recognizer.configuration.threshold), 4), "faces": list])) }
+            } catch {
+                printError("\(error)")
+                failures += 1
+            }
+            progress.update(i + 1)
+        }
+        if failures > 0 { throw ExitCode.failure }
+    }
+}
+
+struct GalleryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gallery", abstract: "List, remove and rename the people of a gallery.",
+        subcommands: [List.self, Remove.self, Rename.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the enrolled people.")
+        @Option(help: "The gallery file.") var gallery: String
+        @Flag(help: "Print one JSON object.") var json = false
+        func run() async throws {
+            guard FileManager.default.fileExists(atPath: gallery) else { throw ValidationError("no gallery at \(gallery)") }
+            let people = try await FaceGallery(path: gallery, writable: false).people
+            if json {
+                print(jsonLine(["gallery": gallery, "people": people.map { p in
+                    ["identifier": p.identifier, "embeddings": p.embeddings.count, "sources": p.embeddings.compactMap { $0.metadata["source"] }] as [String: Any]
+                }]))
+            } else {
+                print("\(gallery): \(people.count) people, \(people.reduce(0) { $0 + $1.embeddings.count }) embeddings")
+                for p in people { print("  \(p.identifier)  (\(p.embeddings.count) embedding\(p.embeddings.count == 1 ? "" : "s"))") }
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a person and their embeddings.")
+        @Option(help: "The gallery file.") var gallery: String
+        @Argument(help: "The person to remove.") var name: String
+        func run() async throws {
+            let store = try FaceGallery(path: gallery, writable: true)
+            try await store.remove(name)
+            try await store.save()
+            print("removed \(name)")
+        }
+    }
+
+    struct Rename: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Rename a person.")
+        @Option(help: "The gallery file.") var gallery: String
+        @Argument(help: "The current name.") var name: String
+        @Argument(help: "The new name.") var newName: String
+        func run() async throws {
+            let store = try FaceGallery(path: gallery, writable: true)
+            try await store.rename(name, to: newName)
+            try await store.save()
+            print("renamed \(name) to \(newName)")
+        }
+    }
+}

@@ -1,0 +1,33 @@
+#if canImport(Darwin)
+import Darwin
+#elseif canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// A one-line progress bar on stderr, drawn only when stderr is a terminal.
+struct ProgressBar {
+    let total: Int
+    let label: String
+    let enabled = isatty(2) != 0
+
+    func update(_ done: Int) {
+        guard enabled, total > 1 else { return }
+        let width = 30, filled = total > 0 ? width * done / total : width
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total)".utf8))
+        if done >= total { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+/// Expands directories into the image files inside them (sorted), leaving files as they are.
+func expandImagePaths(_ paths: [String]) -> [String] {
+    let extensions: Set<String> = ["jpg", "jpeg", "png", "webp"]
+    return paths.flatMap { path -> [String] in
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return [path] }
+        let items = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        return items.filter { extensions.contains(URL(fileURLWithPath: $0).pathExtension.lowercased()) }.sorted()
+            .map { URL(fileURLWithPath: path).appendingPathComponent($0).path }
+    }
+}

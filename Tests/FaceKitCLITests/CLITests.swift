@@ -1,0 +1,144 @@
+import FaceKitTestSupport
+import Foundation
+import Testing
+
+/// Runs the built `facekit` with ../shared/weights and a throw-away cache.
+struct CLI {
+    static var binary: URL {
+        // The test bundle and the executables are built into the same directory.
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("facekit").path) && dir.path != "/" {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("facekit")
+    }
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+        var lines: [String] { stdout.split(separator: "\n").map(String.init) }
+        func json(_ line: Int = 0) throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(lines[line].utf8)) as? [String: Any])
+        }
+    }
+
+    static let cache = (try? Shared.temporaryDirectory("cli-cache"))?.path ?? "/tmp"
+
+    static func run(_ arguments: [String], weights: Bool = true, cache: String = CLI.cache) throws -> Result {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = arguments
+        var env = ["HOME": cache, "XDG_CACHE_HOME": cache, "PATH": "/usr/bin:/bin"]
+        if weights { env["FACEKIT_WEIGHTS"] = Shared.weights.path }
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static func image(_ relative: String) -> String { Shared.images.appendingPathComponent(relative).path }
+}
+
+@Suite(.serialized) struct CLITests {
+    @Test("detect --json: one object per image; an unreadable image is one stderr line and exit 1")
+    func detect() throws {
+        let r = try CLI.run(["detect", "--json", CLI.image("group/obama_biden_oval_office.jpg"), "/nonexistent/x.jpg"])
+        #expect(r.status == 1)
+        #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("/nonexistent/x.jpg"))
+        let o = try r.json()
+        #expect(o["width"] as? Int == 1126 && o["height"] as? Int == 661)
+        let faces = try #require(o["faces"] as? [[String: Any]])
+        #expect(faces.count == 2)
+        let kp = try #require(faces[0]["keypoints"] as? [String: [Double]])
+        #expect(Set(kp.keys) == ["rightEye", "leftEye", "noseTip", "mouthCenter", "rightEarTragion", "leftEarTragion"])
+        #expect((faces[0]["box"] as? [String: Double])?.keys.sorted() == ["height", "width", "x", "y"])
+        let annotated = try Shared.temporaryDirectory().appendingPathComponent("a.png").path
+        let a = try CLI.run(["detect", "--model", "front", CLI.image("eileen_collins/skimage_astronaut.png"), "--annotate", annotated])
+        #expect(a.status == 0 && FileManager.default.fileExists(atPath: annotated))
+    }
+
+    @Test("embed and compare print the documented JSON")
+    func embedCompare() throws {
+        let crops = try Shared.temporaryDirectory("crops")
+        let e = try CLI.run(["embed", "--json", "--save-crops", crops.path, CLI.image("joe_biden/official_vp_portrait.jpg")])
+        #expect(e.status == 0)
+        let face = try #require((try e.json()["faces"] as? [[String: Any]])?.first)
+        let vector = try #require(face["embedding"] as? [Double])
+        #expect(vector.count == 256 && abs(vector.reduce(0) { $0 + $1 * $1 } - 1) < 1e-3)
+        let crop = crops.appendingPathComponent("official_vp_portrait_face0.png").path
+        #expect(FileManager.default.fileExists(atPath: crop))
+        let aligned = try CLI.run(["embed", "--json", "--aligned", crop])
+        let v2 = try #require(((try aligned.json()["faces"] as? [[String: Any]])?.first?["embedding"]) as? [Double])
+        #expect(zip(vector, v2).reduce(0) { $0 + $1.0 * $1.1 } > 0.99, "the saved crop embeds like the detected face")
+        let c = try CLI.run(["compare", "--json", CLI.image("joe_biden/official_vp_portrait.jpg"), CLI.image("joe_biden/oval_office_standing.jpg")])
+        #expect(c.status == 0)
+        let o = try c.json()
+        #expect(o["match"] as? Bool == true && (o["similarity"] as? Double ?? 0) > 0.37 && o["distance"] != nil && o["threshold"] as? Double == 0.37)
+        let none = try CLI.run(["compare", CLI.image("joe_biden/official_vp_portrait.jpg"), Shared.reference.appendingPathComponent("README.md").path])
+        #expect(none.status != 0 && none.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test("enroll, identify and gallery list/rename/remove")
+    func gallery() throws {
+        let g = try Shared.temporaryDirectory("cli-gallery").appendingPathComponent("people.fkg").path
+        #expect(try CLI.run(["enroll", "--gallery", g, "obama", CLI.image("barack_obama/official_portrait_2012.jpg")]).status == 0)
+        let biden = try CLI.run(["enroll", "--json", "--gallery", g, "biden", CLI.image("joe_biden/official_vp_portrait.jpg"), "/missing.jpg"])
+        let added = try biden.json()["added"] as? Int
+        #expect(biden.status == 1 && added == 1)
+        let id = try CLI.run(["identify", "--json", "--gallery", g, CLI.image("group/obama_biden_oval_office.jpg")])
+        #expect(id.status == 0)
+        let faces = try #require(try id.json()["faces"] as? [[String: Any]])
+        #expect(Set(faces.compactMap { $0["identity"] as? String }) == ["obama", "biden"])
+        #expect((faces[0]["matches"] as? [[String: Any]])?.count == 2)
+        #expect(try CLI.run(["gallery", "rename", "--gallery", g, "obama", "barack"]).status == 0)
+        #expect(try CLI.run(["gallery", "remove", "--gallery", g, "nobody"]).status != 0)
+        #expect(try CLI.run(["gallery", "remove", "--gallery", g, "biden"]).status == 0)
+        let list = try CLI.run(["gallery", "list", "--json", "--gallery", g])
+        #expect((try list.json()["people"] as? [[String: Any]])?.compactMap { $0["identifier"] as? String } == ["barack"])
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: g))
+        let bad = try CLI.run(["gallery", "list", "--gallery", g])
+        #expect(bad.status != 0 && bad.stderr.contains("not a valid FaceKit gallery"))
+    }
+
+    @Test("evaluate on a small pairs file built from the sample photos")
+    func evaluate() throws {
+        let dir = try Shared.temporaryDirectory("pairs")
+        let csv = """
+        path_a,path_b,same
+        joe_biden/official_vp_portrait.jpg,joe_biden/oval_office_standing.jpg,1
+        barack_obama/official_portrait_2012.jpg,barack_obama/oval_office_standing.jpg,1
+        eileen_collins/nasa_portrait.jpg,eileen_collins/skimage_astronaut.png,1
+        joe_biden/official_vp_portrait.jpg,barack_obama/official_portrait_2012.jpg,0
+        nick_hague/nasa_portrait.jpg,andrew_morgan/nasa_portrait.jpg,0
+        eileen_collins/nasa_portrait.jpg,joe_biden/oval_office_standing.jpg,0
+        nick_hague/nasa_portrait.jpg,nick_hague/no_such_photo.jpg,1
+        """
+        try csv.write(to: dir.appendingPathComponent("pairs.csv"), atomically: true, encoding: .utf8)
+        let roc = dir.appendingPathComponent("roc.csv").path
+        let r = try CLI.run(["evaluate", "--json", "--pairs", dir.appendingPathComponent("pairs.csv").path, "--root", Shared.images.path, "--roc", roc])
+        #expect(r.status == 1, "a skipped pair makes the exit status non-zero")
+        let o = try r.json()
+        #expect(o["evaluated"] as? Int == 6 && o["samePairs"] as? Int == 3 && o["differentPairs"] as? Int == 3)
+        #expect(o["auc"] as? Double == 1 && o["bestAccuracy"] as? Double == 1)
+        #expect((o["skippedPairs"] as? [Any])?.count == 1 && (o["unusableImages"] as? [String: String])?.count == 1)
+        #expect((o["tarAtFar"] as? [[String: Any]])?.count == 3)
+        #expect(try String(contentsOfFile: roc, encoding: .utf8).hasPrefix("threshold,true_accept_rate,false_accept_rate\n"))
+    }
+
+    @Test("missing weights offline say how to provide them; bad flags are usage errors")
+    func errors() throws {
+        let empty = try Shared.temporaryDirectory("empty-cache").path
+        let r = try CLI.run(["detect", "--offline", CLI.image("eileen_collins/skimage_astronaut.png")], weights: false, cache: empty)
+        #expect(r.status != 0 && r.stderr.contains("FACEKIT_WEIGHTS") && r.stderr.contains("facekit weights fetch"))
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        let usage = try CLI.run(["detect", "--min-score", "7", CLI.image("eileen_collins/skimage_astronaut.png")])
+        #expect(usage.status != 0 && usage.stderr.contains("--min-score"))
+        let verify = try CLI.run(["weights", "verify"])
+        #expect(verify.status == 0 && verify.stdout.contains("arcface-se-mobilefacenet: OK"))
+    }
+}
