@@ -55,3 +55,34 @@ func runEmbedderBench(output: Output) async throws {
         }
     }
 }
+
+func runGalleryBench(output: Output) async throws {
+    if !output.json { print("\n# gallery — brute-force SIMD search, one probe, top 5") }
+    for count in [10_000, 100_000] {
+        let gallery = try FaceGallery(storage: InMemoryGalleryStorage())
+        var state: UInt32 = 7
+        func next() -> Float { state = state &* 1_664_525 &+ 1_013_904_223; return Float(state >> 8) / Float(1 << 24) - 0.5 }
+        var batch: [FaceEmbedding] = []
+        for i in 0..<count {
+            batch.append(FaceEmbedding(raw: (0..<256).map { _ in next() }))
+            if batch.count == 1000 { try await gallery.enroll("person\(i / 1000)", embeddings: batch); batch = [] }
+        }
+        let probe = FaceEmbedding(raw: (0..<256).map { _ in next() })
+        let m = try await measureAsync(seconds: 1) { _ = try await gallery.search(probe, top: 5) }
+        output.emit([("bench", "gallery-search"), ("entries", count), ("dimension", 256), ("threads", 1), ("median_ms", m.medianMs), ("p90_ms", m.p90Ms)],
+                    table: pad("gallery search", 26) + String(format: "%7d entries x 256   median %8.3f ms  p90 %8.3f ms", count, m.medianMs, m.p90Ms))
+    }
+}
+
+func measureAsync(seconds: Double, _ body: () async throws -> Void) async rethrows -> Measurement {
+    try await body(); try await body()
+    var samples: [Double] = []
+    let start = DispatchTime.now().uptimeNanoseconds
+    while samples.count < 5 || (Double(DispatchTime.now().uptimeNanoseconds - start) < seconds * 1e9 && samples.count < 1000) {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try await body()
+        samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+    }
+    samples.sort()
+    return Measurement(medianMs: samples[samples.count / 2], p90Ms: samples[min(samples.count - 1, samples.count * 9 / 10)])
+}

@@ -7,7 +7,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 let json = arguments.contains("--json")
 let suites = arguments.filter { !$0.hasPrefix("--") }
-let known = ["kernels", "detector", "embedder"]
+let known = ["kernels", "detector", "embedder", "gallery"]
 if arguments.contains("--help") || arguments.contains("-h") {
     print("usage: bench [\(known.joined(separator: "|"))]... [--json]\n  With no suite, runs all of them.")
     exit(0)
@@ -21,6 +21,7 @@ do {
     if suites.isEmpty || suites.contains("kernels") { try runKernelBench(output: output) }
     if suites.isEmpty || suites.contains("detector") { try await runDetectorBench(output: output) }
     if suites.isEmpty || suites.contains("embedder") { try await runEmbedderBench(output: output) }
+    if suites.isEmpty || suites.contains("gallery") { try await runGalleryBench(output: output) }
 } catch {
     FileHandle.standardError.write(Data("bench: \(error)\n".utf8))
     exit(1)
