@@ -67,7 +67,7 @@ struct DetectCommand: AsyncParsableCommand {
 
     func run() async throws {
         let faceDetector = try await FaceDetector(configuration: try detector.configuration(), store: weights.store())
-        var failures = 0
+        var failures = Failures()
         for path in images {
             do {
                 let image = try ImageDecoder().decode(contentsOfFile: path)
@@ -83,10 +83,9 @@ struct DetectCommand: AsyncParsableCommand {
                     if !json { print("  annotated image written to \(annotate)") }
                 }
             } catch {
-                printError("\(error)")
-                failures += 1
+                failures.record(error)
             }
         }
-        if failures > 0 { throw ExitCode.failure }
+        try failures.finish()
     }
 }

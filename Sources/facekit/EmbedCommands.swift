@@ -53,10 +53,10 @@ struct EmbedCommand: AsyncParsableCommand {
             configuration: configuration, detector: try await FaceDetector(configuration: configuration.detector, store: store), embedder: embedder)
         if let saveCrops {
             do { try FileManager.default.createDirectory(atPath: saveCrops, withIntermediateDirectories: true) } catch {
-                throw ValidationError("cannot create --save-crops directory \(saveCrops): \(error.localizedDescription)")
+                throw CLIError("cannot create --save-crops directory \(saveCrops): \(error.localizedDescription)")
             }
         }
-        var failures = 0
+        var failures = Failures()
         for path in images {
             do {
                 let image = try ImageDecoder().decode(contentsOfFile: path)
@@ -88,11 +88,10 @@ struct EmbedCommand: AsyncParsableCommand {
                     }
                 }
             } catch {
-                printError("\(error)")
-                failures += 1
+                failures.record(error)
             }
         }
-        if failures > 0 { throw ExitCode.failure }
+        try failures.finish()
     }
 }
 

@@ -21,7 +21,7 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let text: String
-        do { text = try String(contentsOfFile: pairs, encoding: .utf8) } catch { throw ValidationError("cannot read \(pairs): \(error.localizedDescription)") }
+        do { text = try String(contentsOfFile: pairs, encoding: .utf8) } catch { throw CLIError("cannot read \(pairs): \(error.localizedDescription)") }
         let list = try PairsFile.parse(text, root: root, source: pairs)
         let recognizer = try await pipeline.recognizer()
         let paths = Array(Set(list.flatMap { [$0.first, $0.second] })).sorted()
@@ -42,7 +42,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         let report = try VerificationMetrics.evaluate(scored, folds: folds.contains(-1) ? nil : folds)
         if let roc {
             let csv = "threshold,true_accept_rate,false_accept_rate\n" + report.roc.map { "\($0.threshold),\($0.trueAcceptRate),\($0.falseAcceptRate)" }.joined(separator: "\n") + "\n"
-            do { try csv.write(toFile: roc, atomically: true, encoding: .utf8) } catch { throw ValidationError("cannot write \(roc): \(error.localizedDescription)") }
+            do { try csv.write(toFile: roc, atomically: true, encoding: .utf8) } catch { throw CLIError("cannot write \(roc): \(error.localizedDescription)") }
         }
         if json {
             print(jsonLine([
@@ -85,6 +85,7 @@ struct AnnotateCommand: AsyncParsableCommand {
     @Flag(help: "Tile each face's aligned 112x112 crop beside the photo.") var crops = false
     @Option(help: "Label faces with their best match in this gallery (when it clears the threshold).") var gallery: String?
     @OptionGroup var pipeline: PipelineOptions
+    @Flag(help: "Print one JSON object (the faces drawn).") var json = false
 
     func run() async throws {
         let photo = try ImageDecoder().decode(contentsOfFile: image)
@@ -119,6 +120,12 @@ struct AnnotateCommand: AsyncParsableCommand {
             out = canvas
         }
         try out.writePNG(to: output)
-        print("\(image): \(detections.count) face\(detections.count == 1 ? "" : "s") drawn to \(output)")
+        if json {
+            var list = detections.map(faceJSON)
+            if let labels { for i in list.indices { list[i]["label"] = labels[i] } }
+            print(jsonLine(["image": image, "output": output, "width": out.width, "height": out.height, "faces": list]))
+        } else {
+            print("\(image): \(detections.count) face\(detections.count == 1 ? "" : "s") drawn to \(output)")
+        }
     }
 }

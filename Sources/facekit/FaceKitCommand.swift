@@ -42,3 +42,24 @@ func jsonLine(_ object: Any) -> String {
     guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return "{}" }
     return String(decoding: data, as: UTF8.self)
 }
+
+/// Problems with individual files of a multi-file command: collected while the command keeps
+/// going, then printed at the end, one line each on stderr, with a non-zero exit status.
+struct Failures {
+    private(set) var items: [String] = []
+
+    mutating func record(_ error: Error) { items.append("\(error)") }
+
+    /// Prints what was collected and fails the command if anything was.
+    func finish() throws {
+        for item in items { printError(item) }
+        if !items.isEmpty { throw ExitCode.failure }
+    }
+}
+
+/// A runtime failure of a command: printed as one line on stderr (usage errors keep
+/// ArgumentParser's `ValidationError`, which also shows the usage).
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}

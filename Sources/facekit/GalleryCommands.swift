@@ -20,17 +20,21 @@ struct EnrollCommand: AsyncParsableCommand {
         let paths = expandImagePaths(images)
         let progress = ProgressBar(total: paths.count, label: "embedding")
         var embeddings: [FaceEmbedding] = [], metadata: [[String: String]] = [], failed: [String] = []
+        var failures = Failures()
         for (i, path) in paths.enumerated() {
             do {
                 embeddings.append(try recognizer.embedding(of: try ImageDecoder().decode(contentsOfFile: path), source: path))
                 metadata.append(["source": path])
             } catch {
-                printError("\(error)")
+                failures.record(error)
                 failed.append(path)
             }
             progress.update(i + 1)
         }
-        guard !embeddings.isEmpty else { throw ValidationError("no usable face in \(paths.count) photo(s); \(name) was not enrolled") }
+        guard !embeddings.isEmpty else {
+            for item in failures.items { printError(item) }
+            throw CLIError("no usable face in \(paths.count) photo(s); \(name) was not enrolled")
+        }
         try await store.enroll(name, embeddings: embeddings, metadata: metadata)
         try await store.save()
         let total = await store.people.first { $0.identifier == name }?.embeddings.count ?? 0
@@ -39,7 +43,7 @@ struct EnrollCommand: AsyncParsableCommand {
         } else {
             print("enrolled \(name): \(embeddings.count) new embedding\(embeddings.count == 1 ? "" : "s"), \(total) in all (\(gallery))")
         }
-        if !failed.isEmpty { throw ExitCode.failure }
+        try failures.finish()
     }
 }
 
@@ -59,10 +63,10 @@ struct IdentifyCommand: AsyncParsableCommand {
         guard top >= 1 else { throw ValidationError("--top must be at least 1") }
         let recognizer = try await pipeline.recognizer()
         let store = try FaceGallery(path: gallery, writable: false)
-        guard await store.embeddingCount > 0 else { throw ValidationError("\(gallery) is empty or missing; enrol people first (facekit enroll)") }
+        guard await store.embeddingCount > 0 else { throw CLIError("\(gallery) is empty or missing; enrol people first (facekit enroll)") }
         let paths = expandImagePaths(images)
         let progress = ProgressBar(total: paths.count, label: "identifying")
-        var failures = 0
+        var failures = Failures()
         for (i, path) in paths.enumerated() {
             do {
                 let faces = try recognizer.faces(in: try ImageDecoder().decode(contentsOfFile: path))
@@ -84,12 +88,11 @@ struct IdentifyCommand: AsyncParsableCommand {
                 }
                 if json { print(jsonLine(["image": path, "threshold": rounded(Double(recognizer.configuration.threshold), 4), "faces": list])) }
             } catch {
-                printError("\(error)")
-                failures += 1
+                failures.record(error)
             }
             progress.update(i + 1)
         }
-        if failures > 0 { throw ExitCode.failure }
+        try failures.finish()
     }
 }
 
@@ -103,7 +106,7 @@ struct GalleryCommand: AsyncParsableCommand {
         @Option(help: "The gallery file.") var gallery: String
         @Flag(help: "Print one JSON object.") var json = false
         func run() async throws {
-            guard FileManager.default.fileExists(atPath: gallery) else { throw ValidationError("no gallery at \(gallery)") }
+            guard FileManager.default.fileExists(atPath: gallery) else { throw CLIError("no gallery at \(gallery)") }
             let people = try await FaceGallery(path: gallery, writable: false).people
             if json {
                 print(jsonLine(["gallery": gallery, "people": people.map { p in
@@ -120,11 +123,12 @@ struct GalleryCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove a person and their embeddings.")
         @Option(help: "The gallery file.") var gallery: String
         @Argument(help: "The person to remove.") var name: String
+        @Flag(help: "Print one JSON object.") var json = false
         func run() async throws {
             let store = try FaceGallery(path: gallery, writable: true)
             try await store.remove(name)
             try await store.save()
-            print("removed \(name)")
+            print(json ? jsonLine(["gallery": gallery, "removed": name, "people": await store.people.count]) : "removed \(name)")
         }
     }
 
@@ -133,11 +137,12 @@ struct GalleryCommand: AsyncParsableCommand {
         @Option(help: "The gallery file.") var gallery: String
         @Argument(help: "The current name.") var name: String
         @Argument(help: "The new name.") var newName: String
+        @Flag(help: "Print one JSON object.") var json = false
         func run() async throws {
             let store = try FaceGallery(path: gallery, writable: true)
             try await store.rename(name, to: newName)
             try await store.save()
-            print("renamed \(name) to \(newName)")
+            print(json ? jsonLine(["gallery": gallery, "renamed": name, "to": newName]) : "renamed \(name) to \(newName)")
         }
     }
 }

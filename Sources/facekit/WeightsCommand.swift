@@ -69,21 +69,23 @@ struct WeightsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Find each model (without downloading) and check every file's SHA-256; exits non-zero on any failure.")
         @OptionGroup var weights: WeightsOptions
         @OptionGroup var selection: ModelSelection
+        @Flag(help: "One JSON object per model.") var json = false
 
         func run() async throws {
             var store = weights.store()
             store.allowsDownload = false
-            var failed = false
+            var failures = Failures()
             for model in try selection.selected() {
                 do {
                     let resolved = try await store.resolve(model)
-                    print("\(model.rawValue): OK (\(resolved.source.rawValue): \(resolved.directory.path))")
+                    print(json ? jsonLine(["model": model.rawValue, "verified": true, "source": resolved.source.rawValue, "directory": resolved.directory.path])
+                               : "\(model.rawValue): OK (\(resolved.source.rawValue): \(resolved.directory.path))")
                 } catch {
-                    printError("\(error)")
-                    failed = true
+                    if json { print(jsonLine(["model": model.rawValue, "verified": false, "error": "\(error)"])) }
+                    failures.record(error)
                 }
             }
-            if failed { throw ExitCode.failure }
+            try failures.finish()
         }
     }
 
@@ -91,12 +93,14 @@ struct WeightsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Download missing model files from their pinned addresses into the cache, verified.")
         @OptionGroup var weights: WeightsOptions
         @OptionGroup var selection: ModelSelection
+        @Flag(help: "One JSON object per model.") var json = false
 
         func run() async throws {
             let store = weights.store()
             for model in try selection.selected() {
                 let resolved = try await store.resolve(model)
-                print("\(model.rawValue): \(resolved.source.rawValue) \(resolved.directory.path)")
+                print(json ? jsonLine(["model": model.rawValue, "source": resolved.source.rawValue, "directory": resolved.directory.path])
+                           : "\(model.rawValue): \(resolved.source.rawValue) \(resolved.directory.path)")
             }
         }
     }
@@ -105,18 +109,19 @@ struct WeightsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Convert the TF.js files into FaceKit's safetensors files in the cache.")
         @OptionGroup var weights: WeightsOptions
         @OptionGroup var selection: ModelSelection
+        @Flag(help: "One JSON object per model.") var json = false
 
         func run() async throws {
             let store = weights.store()
             for model in try selection.selected() {
                 let url = try await store.convert(model)
-                print("\(model.rawValue): \(url.path)")
+                print(json ? jsonLine(["model": model.rawValue, "converted": url.path]) : "\(model.rawValue): \(url.path)")
             }
         }
     }
 
     struct Manifest: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the pinned manifest (the content of Weights/manifest.json).")
+        static let configuration = CommandConfiguration(abstract: "Print the pinned manifest (the content of Weights/manifest.json; always JSON).")
         func run() async throws { print(try WeightsManifest.json(), terminator: "") }
     }
 }

@@ -95,9 +95,19 @@ struct CLI {
         let faces = try #require(try id.json()["faces"] as? [[String: Any]])
         #expect(Set(faces.compactMap { $0["identity"] as? String }) == ["obama", "biden"])
         #expect((faces[0]["matches"] as? [[String: Any]])?.count == 2)
-        #expect(try CLI.run(["gallery", "rename", "--gallery", g, "obama", "barack"]).status == 0)
-        #expect(try CLI.run(["gallery", "remove", "--gallery", g, "nobody"]).status != 0)
-        #expect(try CLI.run(["gallery", "remove", "--gallery", g, "biden"]).status == 0)
+        let renamed = try CLI.run(["gallery", "rename", "--json", "--gallery", g, "obama", "barack"])
+        let to = try renamed.json()["to"] as? String
+        #expect(renamed.status == 0 && to == "barack")
+        let missing = try CLI.run(["gallery", "remove", "--gallery", g, "nobody"])
+        #expect(missing.status != 0 && missing.stderr.split(separator: "\n").count == 1)
+        let removed = try CLI.run(["gallery", "remove", "--json", "--gallery", g, "biden"])
+        let remaining = try removed.json()["people"] as? Int
+        #expect(removed.status == 0 && remaining == 1)
+        let out = try Shared.temporaryDirectory("annotate").appendingPathComponent("a.png").path
+        let annotated = try CLI.run(["annotate", "--json", "--crops", "--gallery", g, CLI.image("group/obama_biden_oval_office.jpg"), "-o", out])
+        let drawn = try annotated.json()
+        #expect(annotated.status == 0 && (drawn["width"] as? Int ?? 0) > 1126)
+        #expect((drawn["faces"] as? [[String: Any]])?.compactMap { $0["label"] as? String } == ["barack", "?"])
         let list = try CLI.run(["gallery", "list", "--json", "--gallery", g])
         #expect((try list.json()["people"] as? [[String: Any]])?.compactMap { $0["identifier"] as? String } == ["barack"])
         try Data("garbage".utf8).write(to: URL(fileURLWithPath: g))
@@ -140,5 +150,10 @@ struct CLI {
         #expect(usage.status != 0 && usage.stderr.contains("--min-score"))
         let verify = try CLI.run(["weights", "verify"])
         #expect(verify.status == 0 && verify.stdout.contains("arcface-se-mobilefacenet: OK"))
+        let verifyJSON = try CLI.run(["weights", "verify", "--json", "blazeface-front"])
+        let verified = try verifyJSON.json()["verified"] as? Bool
+        #expect(verifyJSON.status == 0 && verified == true)
+        let manifest = try CLI.run(["weights", "manifest"])
+        #expect((try JSONSerialization.jsonObject(with: Data(manifest.stdout.utf8)) as? [String: Any])?["formatVersion"] as? Int == 1)
     }
 }
