@@ -24,7 +24,7 @@ import Testing
         let root = try Shared.temporaryDirectory("lfw")
         for (name, n) in [("Ann_A", 2), ("Bob_B", 2)] {
             try FileManager.default.createDirectory(at: root.appendingPathComponent(name), withIntermediateDirectories: true)
-            for i in 1...n { FileManager.default.createFile(atPath: root.appendingPathComponent("\(name)/\(name)_\(String(format: "%04d", i)).png").path, contents: Data()) }
+            for i in 1...n { _ = FileManager.default.createFile(atPath: root.appendingPathComponent("\(name)/\(name)_\(String(format: "%04d", i)).png").path, contents: Data()) }
         }
         let lfw = try PairsFile.parse("2\t1\nAnn_A\t1\t2\nAnn_A\t1\tBob_B\t1\nBob_B 1 2\nAnn_A 2 Bob_B 2\n", root: root.path)
         #expect(lfw.map(\.isSamePerson) == [true, false, true, false])

@@ -8,7 +8,7 @@ actor TestModels {
     private var weights: [ModelID: ModelWeights] = [:]
     private var detectors: [DetectorVariant: FaceDetector] = [:]
 
-    let store: WeightStore = {
+    nonisolated let store: WeightStore = {
         let cache = FileManager.default.temporaryDirectory.appendingPathComponent("facekit-tests-\(ProcessInfo.processInfo.processIdentifier)")
         return WeightStore(directory: Shared.weights, environment: [:], cacheDirectory: cache, allowsDownload: false)
     }()

@@ -7,7 +7,7 @@ import Testing
 @Suite struct ReadmeExampleTests {
     @Test("the README example runs and gives the documented result")
     func example() async throws {
-        let store = await TestModels.shared.store
+        let store = TestModels.shared.store
         let images = Shared.images.path
         // --- README example (keep in sync with README.md, "Use it as a library") ---
         let recognizer = try await FaceRecognizer(store: store)

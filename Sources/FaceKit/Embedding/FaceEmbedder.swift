@@ -74,14 +74,44 @@ public final class FaceEmbedder: Sendable {
     }
 
     /// Raw (unnormalised) embeddings of normalised input, `[batch, 112, 112, 3]` with values (v − 127.5)/128.
+    ///
+    /// One image uses all threads inside each layer. A batch on several threads is split into one
+    /// sub-batch per thread, each run single-threaded in its own workspace: the threads then never
+    /// wait for each other between layers, which is what makes a batch faster per face.
     public func rawEmbeddings(input: [Float], batch: Int = 1) throws -> [Float] {
         guard batch > 0, input.count == batch * 112 * 112 * 3 else {
             throw FaceKitError.invalidArgument("expected \(batch)x112x112x3 = \(batch * 112 * 112 * 3) input values, got \(input.count)")
         }
-        return try pool.with(fits: { $0.batch >= batch }, make: { try SEMobileFaceNet.Workspace(batch: batch) }) { ws in
+        let groups = min(batch, configuration.threads.value)
+        if groups <= 1 {
+            return try run(input[...], batch: batch, threads: configuration.threads)
+        }
+        let image = 112 * 112 * 3
+        let results = ResultSlots(count: groups)
+        DispatchQueue.concurrentPerform(iterations: groups) { g in
+            let start = batch * g / groups, end = batch * (g + 1) / groups
+            results.set(g, Result { try run(input[(start * image)..<(end * image)], batch: end - start, threads: .single) })
+        }
+        return try results.values().flatMap { try $0.get() }
+    }
+
+    private func run(_ input: ArraySlice<Float>, batch: Int, threads: ThreadCount) throws -> [Float] {
+        try pool.with(fits: { $0.batch >= batch }, make: { try SEMobileFaceNet.Workspace(batch: batch) }) { ws in
             input.withUnsafeBufferPointer { ws.input.data.update(from: $0.baseAddress!, count: input.count) }
-            try network.forward(ws, batch: batch, threads: configuration.threads)
+            try network.forward(ws, batch: batch, threads: threads)
             return Array(UnsafeBufferPointer(start: ws.output.data, count: batch * 256))
         }
     }
 }
+
+/// Per-group results of a concurrent batch, filled from several threads.
+final class ResultSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<[Float], Error>?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: Result<[Float], Error>) { lock.withLock { slots[i] = r } }
+    func values() -> [Result<[Float], Error>] { lock.withLock { slots.map { $0 ?? .failure(FaceKitError.invalidArgument("a batch group did not run")) } } }
+}
+
+import Dispatch
+import Foundation
