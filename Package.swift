@@ -54,7 +54,7 @@ let package = Package(
             name: "FaceKitTestSupport",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             path: "Tests/FaceKitTestSupport"),
-        .testTarget(name: "FaceKitTensorTests", dependencies: ["FaceKitTensor"]),
+        .testTarget(name: "FaceKitTensorTests", dependencies: ["FaceKitTensor", "FaceKitTestSupport"]),
         .testTarget(name: "FaceKitImageTests", dependencies: ["FaceKitImage", "FaceKitTestSupport", "CWebP", "CTurboJPEG"]),
         .testTarget(name: "FaceKitWeightsTests", dependencies: ["FaceKitWeights", "FaceKitTestSupport"]),
         .testTarget(name: "FaceKitTests", dependencies: ["FaceKit", "FaceKitTestSupport"]),

@@ -54,7 +54,7 @@ struct DetectCommand: AsyncParsableCommand {
         abstract: "Find the faces in images: box, score and six keypoints, in pixels of the upright image.",
         discussion: "An unreadable image prints one line on stderr; the other images are still processed and the exit status is non-zero.")
 
-    @Argument(help: "Image files (JPEG, PNG or WebP).") var images: [String]
+    @Argument(help: "Image files (JPEG, PNG or WebP) or directories of them.") var images: [String]
     @OptionGroup var detector: DetectorOptions
     @OptionGroup var weights: WeightsOptions
     @Flag(help: "One JSON object per image.") var json = false
@@ -68,7 +68,10 @@ struct DetectCommand: AsyncParsableCommand {
     func run() async throws {
         let faceDetector = try await FaceDetector(configuration: try detector.configuration(), store: weights.store())
         var failures = Failures()
-        for path in images {
+        let paths = expandImagePaths(images)
+        let progress = ProgressBar(total: paths.count, label: "detecting")
+        for (index, path) in paths.enumerated() {
+            defer { progress.update(index + 1) }
             do {
                 let image = try ImageDecoder().decode(contentsOfFile: path)
                 let faces = try faceDetector.detect(in: image)

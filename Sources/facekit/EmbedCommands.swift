@@ -37,7 +37,7 @@ struct EmbedCommand: AsyncParsableCommand {
         commandName: "embed",
         abstract: "Detect, align and embed every face: prints each face's box and 256-d embedding (L2-normalised).")
 
-    @Argument(help: "Image files.") var images: [String]
+    @Argument(help: "Image files or directories of them.") var images: [String]
     @OptionGroup var pipeline: PipelineOptions
     @Flag(help: "Treat each input as an already aligned face crop (resized to 112x112 if needed): no detection.")
     var aligned = false
@@ -57,7 +57,10 @@ struct EmbedCommand: AsyncParsableCommand {
             }
         }
         var failures = Failures()
-        for path in images {
+        let paths = expandImagePaths(images)
+        let progress = ProgressBar(total: paths.count, label: "embedding")
+        for (index, path) in paths.enumerated() {
+            defer { progress.update(index + 1) }
             do {
                 let image = try ImageDecoder().decode(contentsOfFile: path)
                 let faces: [(DetectedFace?, AlignedFace, FaceEmbedding)]

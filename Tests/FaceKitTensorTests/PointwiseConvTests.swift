@@ -1,4 +1,5 @@
 import FaceKitTensor
+import FaceKitTestSupport
 import Testing
 
 @Suite struct PointwiseConvTests {

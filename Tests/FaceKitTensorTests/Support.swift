@@ -1,21 +1,6 @@
 import FaceKitTensor
+import FaceKitTestSupport
 import Testing
-
-/// Deterministic generator (SplitMix64) so every failure reproduces.
-struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1).
-    mutating func float() -> Float { Float(Double(next() >> 11) / Double(1 << 53)) * 2 - 1 }
-    mutating func floats(_ n: Int) -> [Float] { (0..<n).map { _ in float() } }
-}
 
 func randomTensor(_ shape: TensorShape, _ rng: inout SeededRandom) -> Tensor {
     try! Tensor(shape: shape, values: rng.floats(shape.count))

@@ -3,20 +3,8 @@ import FaceKitTestSupport
 import Foundation
 import Testing
 
-func randomEmbedding(_ rng: inout SplitMix) -> FaceEmbedding {
+func randomEmbedding(_ rng: inout SeededRandom) -> FaceEmbedding {
     FaceEmbedding(raw: (0..<256).map { _ in rng.float() })
-}
-
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func float() -> Float { Float(Double(next() >> 11) / Double(1 << 53)) * 2 - 1 }
 }
 
 @Suite struct GalleryTests {
@@ -25,7 +13,7 @@ struct SplitMix {
     @Test("enrol, save, reopen: everything round-trips")
     func roundTrip() async throws {
         let path = try Self.path()
-        var rng = SplitMix(state: 1)
+        var rng = SeededRandom(seed: 1)
         let a = randomEmbedding(&rng), b = randomEmbedding(&rng), c = randomEmbedding(&rng)
         do {
             let gallery = try FaceGallery(path: path, writable: true)
@@ -45,7 +33,7 @@ struct SplitMix {
     @Test("remove and rename, with clear errors")
     func edit() async throws {
         let gallery = try FaceGallery(storage: InMemoryGalleryStorage())
-        var rng = SplitMix(state: 2)
+        var rng = SeededRandom(seed: 2)
         try await gallery.enroll("a", embeddings: [randomEmbedding(&rng)])
         try await gallery.enroll("b", embeddings: [randomEmbedding(&rng)])
         try await gallery.rename("a", to: "c")
@@ -60,7 +48,7 @@ struct SplitMix {
 
     @Test("a gallery of another model or dimension is refused")
     func modelMismatch() async throws {
-        var rng = SplitMix(state: 3)
+        var rng = SeededRandom(seed: 3)
         let other = GallerySnapshot(model: "some-other-model", dimension: 256,
                                     people: [GalleryPerson(identifier: "p", embeddings: [GalleryEmbedding(embedding: randomEmbedding(&rng))])])
         let path = try Self.path()
@@ -76,7 +64,7 @@ struct SplitMix {
         let path = try Self.path()
         do {
             let g = try FaceGallery(path: path, writable: true)
-            var rng = SplitMix(state: 4)
+            var rng = SeededRandom(seed: 4)
             try await g.enroll("a", embeddings: [randomEmbedding(&rng), randomEmbedding(&rng)])
             try await g.save()
         }
@@ -101,7 +89,7 @@ struct SplitMix {
     func atomic() async throws {
         let path = try Self.path()
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
-        var rng = SplitMix(state: 5)
+        var rng = SeededRandom(seed: 5)
         let g = try FaceGallery(path: path, writable: true)
         try await g.enroll("a", embeddings: [randomEmbedding(&rng)])
         try await g.save()
@@ -126,7 +114,7 @@ struct SplitMix {
 
     @Test("search returns exactly what a naive scan finds")
     func searchCorrectness() async throws {
-        var rng = SplitMix(state: 6)
+        var rng = SeededRandom(seed: 6)
         let gallery = try FaceGallery(storage: InMemoryGalleryStorage())
         var people: [(String, [FaceEmbedding])] = []
         for p in 0..<60 {
