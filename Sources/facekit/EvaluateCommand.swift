@@ -102,8 +102,7 @@ struct AnnotateCommand: AsyncParsableCommand {
             let store = try FaceGallery(path: gallery, writable: false)
             labels = []
             for f in faces {
-                let m = try await store.search(f.embedding, top: 1).first
-                labels!.append(m.flatMap { $0.similarity >= pipeline.threshold ? $0.identifier : nil } ?? "?")
+                labels!.append(try await store.identify(f.embedding, threshold: pipeline.threshold).identity ?? "?")
             }
         }
         var out = photo.annotated(with: detections, labels: labels)

@@ -73,8 +73,8 @@ struct IdentifyCommand: AsyncParsableCommand {
                 var list: [[String: Any]] = []
                 if !json { print("\(path): \(faces.count) face\(faces.count == 1 ? "" : "s")") }
                 for (k, face) in faces.enumerated() {
-                    let matches = try await store.search(face.embedding, top: top)
-                    let identity = matches.first.flatMap { $0.similarity >= recognizer.configuration.threshold ? $0.identifier : nil }
+                    let result = try await store.identify(face.embedding, threshold: recognizer.configuration.threshold, top: top)
+                    let (identity, matches) = (result.identity, result.matches)
                     if json {
                         var o = faceJSON(face.detection)
                         o["identity"] = identity ?? NSNull()

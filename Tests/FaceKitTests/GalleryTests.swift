@@ -133,5 +133,11 @@ func randomEmbedding(_ rng: inout SeededRandom) -> FaceEmbedding {
             for (f, n) in zip(found, naive) { #expect(abs(Double(f.similarity) - n.1) < 1e-5) }
         }
         #expect(try await gallery.search(randomEmbedding(&rng), top: 100).count == 60)
+        // identify: the best match is the identity only when it clears the threshold.
+        let own = people[7].1[0]
+        let known = try await gallery.identify(own, threshold: 0.9, top: 3)
+        #expect(known.identity == "p7" && known.matches.count == 3 && known.threshold == 0.9)
+        let stranger = try await gallery.identify(randomEmbedding(&rng), threshold: 0.9)
+        #expect(stranger.identity == nil && stranger.matches.count == 1)
     }
 }

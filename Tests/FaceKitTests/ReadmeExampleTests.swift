@@ -20,10 +20,9 @@ import Testing
 
         var found: [String] = []
         for face in try recognizer.faces(in: group) {
-            let best = try await gallery.search(face.embedding, top: 1).first
-            let name = best.flatMap { $0.similarity >= recognizer.configuration.threshold ? $0.identifier : nil } ?? "unknown"
-            print(name, face.detection.box, best?.similarity ?? 0)
-            found.append(name)
+            let result = try await gallery.identify(face.embedding, threshold: recognizer.configuration.threshold)
+            print(result.identity ?? "unknown", face.detection.box, result.matches[0].similarity)
+            found.append(result.identity ?? "unknown")
         }
         // --- end of README example ---
         #expect(found == ["Barack Obama", "unknown"])

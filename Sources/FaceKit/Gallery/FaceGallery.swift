@@ -13,6 +13,16 @@ public struct GalleryMatch: Sendable, Equatable {
     }
 }
 
+/// Who a probe face is, judged against a threshold.
+public struct GalleryIdentification: Sendable, Equatable {
+    /// The best match's identifier when its similarity clears the threshold, else nil (unknown).
+    public let identity: String?
+    /// The best matches, best first.
+    public let matches: [GalleryMatch]
+    /// The threshold used.
+    public let threshold: Float
+}
+
 /// A gallery of enrolled people, searchable by face embedding.
 ///
 /// An actor: safe to use from many tasks. Changes stay in memory until ``save()``, which
@@ -113,6 +123,14 @@ public actor FaceGallery {
         }
         return best.indices.sorted { best[$0] != best[$1] ? best[$0] > best[$1] : $0 < $1 }.prefix(k)
             .map { GalleryMatch(identifier: snapshot.people[$0].identifier, similarity: best[$0]) }
+    }
+
+    /// The best matches for `probe`, and its identity: the best match when its similarity is at
+    /// least `threshold`, otherwise unknown.
+    public func identify(_ probe: FaceEmbedding, threshold: Float = FaceMatcher.defaultThreshold, top k: Int = 1) throws -> GalleryIdentification {
+        let matches = try search(probe, top: max(1, k))
+        let identity = matches.first.flatMap { $0.similarity >= threshold ? $0.identifier : nil }
+        return GalleryIdentification(identity: identity, matches: matches, threshold: threshold)
     }
 
     /// The best matches for each of many probes.
