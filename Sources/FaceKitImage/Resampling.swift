@@ -77,26 +77,38 @@ extension RGBImage {
         to size: Int, scale: Double, offset: Double, into output: UnsafeMutablePointer<Float>
     ) -> Letterbox {
         let box = Letterbox(width: width, height: height)
-        let xs = Self.axisTaps(source: box.side, output: size)
-        let ys = Self.axisTaps(source: box.side, output: size)
+        // Per axis: the two source positions of each output index as offsets into the image
+        // (−1 where the letterbox padding, value 0, is sampled) and the weight of the second.
+        let xs = Self.axisTaps(source: box.side, output: size).map { t in
+            (Self.offset(t.i0 - box.padLeft, width, 3), Self.offset(t.i1 - box.padLeft, width, 3), t.f)
+        }
+        let ys = Self.axisTaps(source: box.side, output: size).map { t in
+            (Self.offset(t.i0 - box.padTop, height, width * 3), Self.offset(t.i1 - box.padTop, height, width * 3), t.f)
+        }
         pixels.withUnsafeBufferPointer { p in
-            @inline(__always) func at(_ x: Int, _ y: Int, _ ch: Int) -> Double {
-                let ix = x - box.padLeft, iy = y - box.padTop
-                guard ix >= 0, ix < width, iy >= 0, iy < height else { return 0 }
-                return Double(p[(iy * width + ix) * 3 + ch])
+            let base = p.baseAddress!
+            @inline(__always) func at(_ row: Int, _ col: Int, _ ch: Int) -> Double {
+                row < 0 || col < 0 ? 0 : Double(base[row + col + ch])
             }
-            for (oy, ty) in ys.enumerated() {
-                for (ox, tx) in xs.enumerated() {
+            var o = output
+            for (y0, y1, fy) in ys {
+                for (x0, x1, fx) in xs {
                     for ch in 0..<3 {
-                        let top = (1 - tx.f) * at(tx.i0, ty.i0, ch) + tx.f * at(tx.i1, ty.i0, ch)
-                        let bottom = (1 - tx.f) * at(tx.i0, ty.i1, ch) + tx.f * at(tx.i1, ty.i1, ch)
-                        let v = (1 - ty.f) * top + ty.f * bottom
-                        output[(oy * size + ox) * 3 + ch] = Float(v * scale + offset)
+                        let top = (1 - fx) * at(y0, x0, ch) + fx * at(y0, x1, ch)
+                        let bottom = (1 - fx) * at(y1, x0, ch) + fx * at(y1, x1, ch)
+                        o.pointee = Float(((1 - fy) * top + fy * bottom) * scale + offset)
+                        o += 1
                     }
                 }
             }
         }
         return box
+    }
+
+    /// `index · stride` when `index` lies in `0 ..< count`, else −1 (outside the image).
+    @inline(__always)
+    static func offset(_ index: Int, _ count: Int, _ stride: Int) -> Int {
+        index >= 0 && index < count ? index * stride : -1
     }
 
     /// Resizes the whole image to `width`×`height` with the same half-pixel bilinear sampler.
