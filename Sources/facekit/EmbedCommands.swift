@@ -46,11 +46,13 @@ struct EmbedCommand: AsyncParsableCommand {
     @Flag(help: "One JSON object per image.") var json = false
 
     func run() async throws {
-        let configuration = try pipeline.configuration()
-        let store = pipeline.weights.store()
-        let embedder = try await FaceEmbedder(configuration: configuration.embedder, store: store)
-        let recognizer: FaceRecognizer? = aligned ? nil : try FaceRecognizer(
-            configuration: configuration, detector: try await FaceDetector(configuration: configuration.detector, store: store), embedder: embedder)
+        // Already aligned crops need only the embedder; otherwise the same recognizer as compare,
+        // enroll and identify (with keypoint refinement), so every command embeds a face alike.
+        let recognizer: FaceRecognizer? = aligned ? nil : try await pipeline.recognizer()
+        let embedder: FaceEmbedder
+        if let recognizer { embedder = recognizer.embedder } else {
+            embedder = try await FaceEmbedder(configuration: try pipeline.configuration().embedder, store: pipeline.weights.store())
+        }
         if let saveCrops {
             do { try FileManager.default.createDirectory(atPath: saveCrops, withIntermediateDirectories: true) } catch {
                 throw CLIError("cannot create --save-crops directory \(saveCrops): \(error.localizedDescription)")

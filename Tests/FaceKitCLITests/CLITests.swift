@@ -79,6 +79,11 @@ struct CLI {
         #expect(c.status == 0)
         let o = try c.json()
         #expect(o["match"] as? Bool == true && (o["similarity"] as? Double ?? 0) > 0.37 && o["distance"] != nil && o["threshold"] as? Double == 0.37)
+        // embed and compare run the same pipeline: the embeddings embed prints give compare's similarity.
+        let other = try CLI.run(["embed", "--json", CLI.image("joe_biden/oval_office_standing.jpg")])
+        let v3 = try #require(((try other.json()["faces"] as? [[String: Any]])?.first?["embedding"]) as? [Double])
+        let dot = zip(vector, v3).reduce(0) { $0 + $1.0 * $1.1 }
+        #expect(abs(dot - (o["similarity"] as? Double ?? 9)) < 1e-3, "embed gives \(dot), compare \(o["similarity"] ?? "nil")")
         let none = try CLI.run(["compare", CLI.image("joe_biden/official_vp_portrait.jpg"), Shared.reference.appendingPathComponent("README.md").path])
         #expect(none.status != 0 && none.stderr.split(separator: "\n").count == 1)
     }

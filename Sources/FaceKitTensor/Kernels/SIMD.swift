@@ -38,15 +38,6 @@ public enum Activation: Sendable {
     /// 1 / (1 + e^−x).
     case sigmoid
 
-    var name: String {
-        switch self {
-        case .identity: return "identity"
-        case .relu: return "relu"
-        case .prelu: return "prelu"
-        case .sigmoid: return "sigmoid"
-        }
-    }
-
     /// Checks that PReLU slopes cover `channels`.
     func validate(channels: Int, operation: String) throws {
         if case let .prelu(slopes) = self, slopes.count != channels {
