@@ -10,7 +10,7 @@ func fmaPeak(iterations: Int) -> Float {
     var a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0
     let x = SIMD8<Float>(repeating: 0.999_999), y = SIMD8<Float>(repeating: 1e-7)
     for _ in 0..<iterations {
-        #if FACEKIT_FMA
+        #if FACEKIT_FMA || arch(arm64)
         a0 = a0.addingProduct(x, y); a1 = a1.addingProduct(x, y); a2 = a2.addingProduct(x, y)
         a3 = a3.addingProduct(x, y); a4 = a4.addingProduct(x, y); a5 = a5.addingProduct(x, y)
         a6 = a6.addingProduct(x, y); a7 = a7.addingProduct(x, y); a8 = a8.addingProduct(x, y)

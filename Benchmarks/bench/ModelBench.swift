@@ -53,6 +53,23 @@ func runEmbedderBench(output: Output) async throws {
                         table: pad("arcface-se-mobilefacenet", 26) + pad("network", 12) + String(format: "threads %d  batch %d  median %8.3f ms  p90 %8.3f ms  %6.2f ms/face  %6.1f GFLOP/s",
                                       threads, batch, m.medianMs, m.p90Ms, m.medianMs / Double(batch), gflops))
         }
+        // The same 8 faces as 8 single calls and as one batch, timed in alternation.
+        var faces = [Float](repeating: 0, count: 8 * 112 * 112 * 3)
+        for i in faces.indices { faces[i] = Float((i * 7) % 255) / 128 - 0.99 }
+        let image = 112 * 112 * 3
+        let oneByOne: () throws -> Void = {
+            for i in 0..<8 { _ = try embedder.rawEmbeddings(input: Array(faces[(i * image)..<((i + 1) * image)]), batch: 1) }
+        }
+        let together: () throws -> Void = { _ = try embedder.rawEmbeddings(input: faces, batch: 8) }
+        let (singles, batched) = try measureInterleaved(seconds: 3, oneByOne, together)
+        let perFaceSingle: Double = singles.medianMs / 8
+        let perFaceBatch: Double = batched.medianMs / 8
+        let speedup: Double = perFaceSingle / perFaceBatch
+        let line = String(format: "threads %d  8 single calls %6.2f ms/face, one batch of 8 %6.2f ms/face (interleaved): batch %.2fx",
+                          threads, perFaceSingle, perFaceBatch, speedup)
+        output.emit([("model", "arcface-se-mobilefacenet"), ("stage", "batch-vs-single"), ("threads", threads), ("batch", 8),
+                     ("single_ms_per_face", perFaceSingle), ("batch_ms_per_face", perFaceBatch), ("batch_speedup", speedup)],
+                    table: pad("arcface-se-mobilefacenet", 26) + pad("batch-vs-single", 16) + line)
     }
 }
 

@@ -20,6 +20,28 @@ func measure(seconds: Double = 0.3, _ body: () throws -> Void) rethrows -> Measu
     return Measurement(medianMs: samples[samples.count / 2], p90Ms: samples[min(samples.count - 1, samples.count * 9 / 10)])
 }
 
+/// Times `first` and `second` in alternation for at least `seconds` (and 10 rounds each)
+/// after a warm-up round, so that both see the same machine state: on a shared VM whose
+/// speed drifts by tens of percent, this compares two ways of doing the same work fairly.
+func measureInterleaved(seconds: Double, _ first: () throws -> Void, _ second: () throws -> Void) rethrows -> (Measurement, Measurement) {
+    try first(); try second()
+    var samples: ([Double], [Double]) = ([], [])
+    let start = DispatchTime.now().uptimeNanoseconds
+    while samples.0.count < 10 || Double(DispatchTime.now().uptimeNanoseconds - start) < seconds * 1e9 {
+        var t0 = DispatchTime.now().uptimeNanoseconds
+        try first()
+        samples.0.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        t0 = DispatchTime.now().uptimeNanoseconds
+        try second()
+        samples.1.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+    }
+    func summary(_ s: [Double]) -> Measurement {
+        let s = s.sorted()
+        return Measurement(medianMs: s[s.count / 2], p90Ms: s[min(s.count - 1, s.count * 9 / 10)])
+    }
+    return (summary(samples.0), summary(samples.1))
+}
+
 struct Output {
     var json: Bool
 
@@ -45,6 +67,8 @@ struct Output {
 var buildDescription: String {
     #if FACEKIT_FMA
     return "FMA build (FACEKIT_FMA)"
+    #elseif arch(arm64)
+    return "arm64 build (NEON FMA)"
     #else
     return "portable build (no CPU flags)"
     #endif

@@ -1,7 +1,7 @@
 // `swift run -c release bench [kernels] [--json]`
 //
 // Speed is measured here, never asserted in tests. Build with
-// `-Xswiftc -target-cpu -Xswiftc x86-64-v3 -Xswiftc -DFACEKIT_FMA` to measure the AVX2+FMA build.
+// `-Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DFACEKIT_FMA` to measure the AVX2+FMA build.
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -139,8 +139,8 @@ final class SEMobileFaceNet: Sendable {
         return 2 * macs
     }
 
-    /// Blocks of stack 1 (56×56 → 28×28), run one image at a time in a batch (see `forward`).
-    static let earlyBlocks = 5
+    /// Blocks run one image at a time in a batch (see `forward`): stacks 1–4, down to the 7×7 map.
+    static let earlyBlocks = 13
 
     /// Buffers for up to `batch` faces.
     final class Workspace {
@@ -152,9 +152,9 @@ final class SEMobileFaceNet: Sendable {
         init(batch: Int) throws {
             self.batch = batch
             // One image: the widest activation is stack1's expansion at 56×56×128. A batch runs
-            // the early layers through `single`, so its own buffers start at 28×28 (stack2's
-            // expansion, 28×28×256, is the widest from there on).
-            let largest = batch == 1 ? 56 * 56 * 128 : batch * 28 * 28 * 256
+            // the early layers through `single`, so its own buffers hold 7×7 maps (the head's
+            // expansion, 7×7×512, is the widest of those).
+            let largest = batch == 1 ? 56 * 56 * 128 : batch * 7 * 7 * 512
             let arena = TensorArena(capacity: [batch * 112 * 112 * 3, largest, largest, largest, largest, batch * 512, batch * 8, batch * 512, batch * 256]
                 .map(TensorArena.footprint(of:)).reduce(0, +))
             input = try arena.tensor(shape: TensorShape(batch, 112, 112, 3))
@@ -172,14 +172,18 @@ final class SEMobileFaceNet: Sendable {
 
     /// Runs the network on the first `batch` images of `ws.input`; the raw embeddings land in `ws.output`.
     ///
-    /// A batch runs the stem and stack 1 (56×56 and 28×28 maps, whose batched activations
-    /// outgrow the L2 cache) one image at a time, then the remaining layers on the whole batch,
-    /// where batching fills the GEMM tiles of the small 14×14 and 7×7 maps.
+    /// A batch runs the stem and stacks 1–4 one image at a time: batched, their activations
+    /// (up to 56×56×128 per image) outgrow the L2 cache, and each layer would then read its
+    /// input back from L3 (measured: the batched 14×14 layers were slower per face than
+    /// single images). The last stack and the head run on the whole batch, where the 7×7 maps
+    /// (49 rows per image) fill the GEMM tiles better and the squeeze-excitation and
+    /// final 1×1 layers become matrix products instead of vector products.
     func forward(_ ws: Workspace, batch n: Int, threads: ThreadCount) throws {
         var x: Tensor, spare: Tensor
-        if n > 1, let single = ws.single {
-            let image = 112 * 112 * 3, features = 28 * 28 * 64
-            try ws.a.reshape(to: TensorShape(n, 28, 28, 64))
+        if let single = ws.single {
+            let image = 112 * 112 * 3, channels = blocks[Self.earlyBlocks - 1].project.outputChannels
+            let features = 7 * 7 * channels
+            try ws.a.reshape(to: TensorShape(n, 7, 7, channels))
             for i in 0..<n {
                 single.input.data.update(from: ws.input.data + i * image, count: image)
                 let (early, _) = try runEarly(single, batch: 1, threads: threads)
@@ -193,7 +197,7 @@ final class SEMobileFaceNet: Sendable {
         try runHead(ws, x, batch: n, threads: threads)
     }
 
-    /// Stem, stem_2 and stack 1; returns the tensor holding the 28×28×64 features and a spare buffer.
+    /// Stem, stem_2 and stacks 1–4; returns the tensor holding the 7×7×128 features and a spare buffer.
     private func runEarly(_ ws: Workspace, batch n: Int, threads: ThreadCount) throws -> (Tensor, Tensor) {
         try ws.input.reshape(to: TensorShape(n, 112, 112, 3))
         try ws.a.reshape(to: TensorShape(n, 56, 56, 64))

@@ -2,15 +2,16 @@
 //
 // Kernels use `F32x8` (8 lanes: one AVX/AVX2 register, two SSE or NEON registers) and
 // `madd`. A build for a CPU with FMA (for example
-// `-Xswiftc -target-cpu -Xswiftc x86-64-v3 -Xswiftc -DFACEKIT_FMA`) turns `madd` into
-// one fused multiply-add; a baseline build keeps `acc + a * b`, because
-// `addingProduct` without an FMA target becomes a library call per lane.
+// `-Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DFACEKIT_FMA`) turns `madd` into
+// one fused multiply-add; a baseline x86-64 build keeps `acc + a * b`, because
+// `addingProduct` without an FMA target becomes a library call per lane. Every arm64 CPU
+// (Apple silicon, Graviton) has vector FMA, so arm64 builds always fuse.
 
 typealias F32x8 = SIMD8<Float>
 
 @inline(__always)
 func madd(_ acc: F32x8, _ a: F32x8, _ b: F32x8) -> F32x8 {
-    #if FACEKIT_FMA
+    #if FACEKIT_FMA || arch(arm64)
     return acc.addingProduct(a, b)
     #else
     return acc + a * b
