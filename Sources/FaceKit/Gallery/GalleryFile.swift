@@ -20,6 +20,7 @@ import Darwin
 import Glibc
 #endif
 import Crypto
+import FaceKitWeights
 import Foundation
 
 /// A gallery stored in one file.
@@ -146,28 +147,8 @@ public final class GalleryFile: GalleryStorage, @unchecked Sendable {
     }
 
     static func writeAtomically(_ data: Data, to url: URL) throws {
-        let dir = url.deletingLastPathComponent()
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        let fd = open(tmp.path, O_CREAT | O_WRONLY | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw GalleryError.io(file: tmp.path, reason: String(cString: strerror(errno))) }
-        var ok = data.withUnsafeBytes { raw -> Bool in
-            var written = 0
-            while written < raw.count {
-                let n = write(fd, raw.baseAddress! + written, raw.count - written)
-                if n <= 0 { return false }
-                written += n
-            }
-            return true
+        do { try AtomicFile.write(data, to: url) } catch {
+            throw GalleryError.io(file: error.path, reason: "cannot write the gallery (\(error.reason))")
         }
-        ok = ok && fsync(fd) == 0
-        close(fd)
-        guard ok, rename(tmp.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(tmp.path)
-            throw GalleryError.io(file: url.path, reason: "cannot write the gallery (\(reason))")
-        }
-        // Make the rename itself durable.
-        let dfd = open(dir.path, O_RDONLY)
-        if dfd >= 0 { fsync(dfd); close(dfd) }
     }
 }
