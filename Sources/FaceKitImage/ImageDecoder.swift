@@ -137,6 +137,39 @@ public struct ImageDecoder: Sendable {
     // MARK: PNG (libpng simplified API)
 
     func decodePNG(_ bytes: UnsafeRawBufferPointer, source: String) throws -> RGBImage {
+        if let stripped = Self.pngWithoutGamma(bytes) {
+            return try stripped.withUnsafeBytes { try decodePNGStream($0, source: source) }
+        }
+        return try decodePNGStream(bytes, source: source)
+    }
+
+    /// The file without its gAMA chunks, or nil when it has none (or its chunk list cannot be
+    /// walked, which libpng then reports). The simplified API converts a file whose gAMA is far
+    /// from sRGB's into sRGB; Pillow, the reference decoder, keeps the stored values.
+    static func pngWithoutGamma(_ bytes: UnsafeRawBufferPointer) -> [UInt8]? {
+        var offset = 8, spans: [Range<Int>] = []
+        while offset + 12 <= bytes.count {
+            let length = (0..<4).reduce(0) { $0 << 8 | Int(bytes[offset + $1]) }
+            let end = offset + 12 + length
+            guard length < 0x8000_0000, end <= bytes.count else { return nil }
+            let type = (bytes[offset + 4], bytes[offset + 5], bytes[offset + 6], bytes[offset + 7])
+            if type == (0x67, 0x41, 0x4D, 0x41) { spans.append(offset..<end) }   // "gAMA"
+            if type == (0x49, 0x45, 0x4E, 0x44) { break }                         // "IEND"
+            offset = end
+        }
+        guard !spans.isEmpty else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var start = 0
+        for span in spans {
+            out.append(contentsOf: bytes[start..<span.lowerBound])
+            start = span.upperBound
+        }
+        out.append(contentsOf: bytes[start...])
+        return out
+    }
+
+    private func decodePNGStream(_ bytes: UnsafeRawBufferPointer, source: String) throws -> RGBImage {
         var image = png_image()
         image.version = png_uint_32(PNG_IMAGE_VERSION)
         defer { png_image_free(&image) }

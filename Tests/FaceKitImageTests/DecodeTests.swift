@@ -76,6 +76,45 @@ import Testing
         #expect(image.pixels == expected, "\(kind)")
     }
 
+    /// Pillow (the reference decoder) keeps the stored values whatever the colour-space chunks
+    /// say; libpng's simplified API would gamma-convert a file whose gAMA is far from sRGB.
+    @Test("colour-space chunks (gAMA, cHRM, sRGB, iCCP) do not change the decoded values", arguments: [
+        "gAMA 1.0", "gAMA 1/2.2", "gAMA 1/1.8 + cHRM", "sRGB", "iCCP",
+    ])
+    func colourSpaceChunks(_ label: String) throws {
+        let w = 16, h = 3
+        var rows: [[UInt8]] = [], expected: [UInt8] = []
+        for y in 0..<h {
+            var row: [UInt8] = []
+            for x in 0..<w {
+                let v = UInt8((x * 16 + y * 5) & 0xFF), pixel = [v, 255 - v, UInt8((v &* 3) & 0xFF)]
+                row += pixel; expected += pixel
+            }
+            rows.append(row)
+        }
+        func be32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
+        let chunks: [[UInt8]]
+        switch label {
+        case "gAMA 1.0": chunks = [TestPNG.chunk("gAMA", be32(100_000))]
+        case "gAMA 1/2.2": chunks = [TestPNG.chunk("gAMA", be32(45_455))]
+        case "gAMA 1/1.8 + cHRM":
+            chunks = [TestPNG.chunk("gAMA", be32(55_556)),
+                      TestPNG.chunk("cHRM", [31_270, 32_900, 64_000, 33_000, 30_000, 60_000, 15_000, 6_000].flatMap { be32($0) })]
+        case "sRGB": chunks = [TestPNG.chunk("sRGB", [0])]
+        default:
+            // An (uncompressed-stored) zlib stream holding a few bytes: libpng does not apply ICC profiles, but must accept the chunk.
+            let profile: [UInt8] = Array(repeating: 0, count: 8)
+            var z: [UInt8] = [0x78, 0x01, 1, UInt8(profile.count), 0, UInt8(~profile.count & 0xFF), 0xFF] + profile
+            var a: UInt32 = 1, b: UInt32 = 0
+            for x in profile { a = (a + UInt32(x)) % 65521; b = (b + a) % 65521 }
+            z += be32(b << 16 | a)
+            chunks = [TestPNG.chunk("iCCP", Array("test".utf8) + [0, 0] + z)]
+        }
+        let png = TestPNG.encode(width: w, height: h, bitDepth: 8, colorType: 2, rows: rows, ancillary: chunks)
+        let image = try ImageDecoder().decode(png, source: label)
+        #expect(image.pixels == expected, "\(label)")
+    }
+
     @Test("PNG encoding round-trips")
     func pngRoundTrip() throws {
         var pixels = [UInt8](repeating: 0, count: 17 * 9 * 3)

@@ -21,9 +21,10 @@ public enum TestPNG {
         return be32(UInt32(data.count)) + body + be32(crc32(body))
     }
 
-    /// A PNG of `width`×`height` whose scanlines (without filter bytes) are `rows`.
+    /// A PNG of `width`×`height` whose scanlines (without filter bytes) are `rows`; `ancillary`
+    /// chunks (gAMA, cHRM, …) go right after IHDR.
     public static func encode(width: Int, height: Int, bitDepth: Int, colorType: Int, rows: [[UInt8]],
-                              palette: [UInt8]? = nil, transparency: [UInt8]? = nil) -> [UInt8] {
+                              palette: [UInt8]? = nil, transparency: [UInt8]? = nil, ancillary: [[UInt8]] = []) -> [UInt8] {
         var raw: [UInt8] = []
         for r in rows { raw.append(0); raw += r }
         var z: [UInt8] = [0x78, 0x01]
@@ -40,6 +41,7 @@ public enum TestPNG {
         z += be32(b << 16 | a)
         var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         png += chunk("IHDR", be32(UInt32(width)) + be32(UInt32(height)) + [UInt8(bitDepth), UInt8(colorType), 0, 0, 0])
+        for extra in ancillary { png += extra }   // whole chunks from `chunk(_:_:)`, before PLTE and IDAT
         if let palette { png += chunk("PLTE", palette) }
         if let transparency { png += chunk("tRNS", transparency) }
         png += chunk("IDAT", z)
