@@ -40,7 +40,7 @@ public struct RGBImage: Sendable, Equatable {
     }
 
     /// Unchecked initialiser for decoders that already validated the size.
-    init(uncheckedWidth width: Int, height: Int, pixels: [UInt8]) {
+    package init(uncheckedWidth width: Int, height: Int, pixels: [UInt8]) {
         self.width = width
         self.height = height
         self.pixels = pixels

@@ -60,10 +60,10 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Runs `body(0 ..< chunks)` across the pool; returns false (running nothing) when busy.
+    /// Runs `body(0 ..< chunks)` across the pool; returns false (running nothing) when busy
+    /// or when `chunks` is outside 1 … `capacity` (the caller then runs the work itself).
     func run(chunks: Int, _ body: (Int) -> Void) -> Bool {
-        precondition(chunks >= 1 && chunks <= capacity)
-        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
+        guard chunks >= 1, chunks <= capacity, busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
             return false
         }
         withoutActuallyEscaping(body) { body in

@@ -115,7 +115,7 @@ struct CompareCommand: AsyncParsableCommand {
         let recognizer = try await pipeline.recognizer()
         let a = try recognizer.embedding(of: try ImageDecoder().decode(contentsOfFile: first), source: first)
         let b = try recognizer.embedding(of: try ImageDecoder().decode(contentsOfFile: second), source: second)
-        let v = recognizer.verify(a, b)
+        let v = try recognizer.verify(a, b)
         if json {
             print(jsonLine(["first": first, "second": second, "similarity": rounded(Double(v.similarity), 4),
                             "distance": rounded(Double(v.distance), 4), "threshold": rounded(Double(v.threshold), 4), "match": v.isMatch]))

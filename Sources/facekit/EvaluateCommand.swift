@@ -36,7 +36,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         var scored: [(score: Float, same: Bool)] = [], folds: [Int] = [], skipped: [LabeledPair] = []
         for p in list {
             guard let a = embeddings[p.first], let b = embeddings[p.second] else { skipped.append(p); continue }
-            scored.append((a.cosineSimilarity(to: b), p.isSamePerson))
+            scored.append((try a.cosineSimilarity(to: b), p.isSamePerson))
             folds.append(p.fold ?? -1)
         }
         let report = try VerificationMetrics.evaluate(scored, folds: folds.contains(-1) ? nil : folds)

@@ -42,7 +42,7 @@ func maxMatrixError(_ t: AffineMatrix, _ m: [[Double]]) -> Double {
         let input = try Shared.tensorFile(file)
         let reference = try Shared.tensorFile(file.replacingOccurrences(of: ".input.f32", with: ".embedding.f32"))
         let ours = try embedder.rawEmbeddings(input: input)
-        let cosine = cosineSimilarity(ours, reference)
+        let cosine = try cosineSimilarity(ours, reference)
         let scale = reference.map { abs($0) }.max()!
         let error = maxError(ours, reference)
         print("embedder \(file): cosine \(cosine), max |diff| \(error) = \(error / scale) × max|ref|")
@@ -78,7 +78,7 @@ func maxMatrixError(_ t: AffineMatrix, _ m: [[Double]]) -> Double {
                 let aligned = try aligner.align(face, in: image)
                 worstMatrix[method] = max(worstMatrix[method]!, maxMatrixError(aligned.transform, ref.matrices[method]!))
                 let embedding = try embedder.embedding(of: aligned)
-                let cosine = cosineSimilarity(embedding.vector, ref.embeddings[method]!)
+                let cosine = try cosineSimilarity(embedding.vector, ref.embeddings[method]!)
                 worst[method] = min(worst[method]!, cosine)
                 #expect(cosine >= 0.99, "\(ref.id) \(method): cosine \(cosine)")
             }

@@ -5,20 +5,34 @@ import Testing
 
 @Suite struct MatchingTests {
     @Test("cosine and Euclidean distance agree with plain formulas")
-    func similarity() {
+    func similarity() throws {
         let a: [Float] = (0..<259).map { Float(sin(Double($0))) }, b: [Float] = (0..<259).map { Float(cos(Double($0) * 0.7)) }
         var ab = 0.0, aa = 0.0, bb = 0.0, d2 = 0.0
         for i in a.indices {
             ab += Double(a[i] * b[i]); aa += Double(a[i] * a[i]); bb += Double(b[i] * b[i])
             d2 += Double((a[i] - b[i]) * (a[i] - b[i]))
         }
-        #expect(abs(Double(cosineSimilarity(a, b)) - ab / (aa.squareRoot() * bb.squareRoot())) < 1e-5)
-        #expect(abs(Double(euclideanDistance(a, b)) - d2.squareRoot()) < 1e-4)
+        #expect(abs(Double(try cosineSimilarity(a, b)) - ab / (aa.squareRoot() * bb.squareRoot())) < 1e-5)
+        #expect(abs(Double(try euclideanDistance(a, b)) - d2.squareRoot()) < 1e-4)
         let ea = FaceEmbedding(raw: a), eb = FaceEmbedding(raw: b)
-        let v = FaceMatcher(threshold: 0.2).verify(ea, eb)
+        let v = try FaceMatcher(threshold: 0.2).verify(ea, eb)
         #expect(abs(v.distance * v.distance - (2 - 2 * v.similarity)) < 1e-4)
         #expect(v.isMatch == (v.similarity >= 0.2))
-        #expect(FaceEmbedding(raw: a).cosineSimilarity(to: FaceEmbedding(raw: a)) > 0.9999)
+        #expect(try FaceEmbedding(raw: a).cosineSimilarity(to: FaceEmbedding(raw: a)) > 0.9999)
+    }
+
+    @Test("vectors of different lengths are an error, not a trap")
+    func differentLengths() throws {
+        let short = FaceEmbedding(raw: [Float](repeating: 1, count: 128)), long = FaceEmbedding(raw: [Float](repeating: 1, count: 256))
+        #expect(throws: FaceKitError.self) { try short.cosineSimilarity(to: long) }
+        #expect(throws: FaceKitError.self) { try short.euclideanDistance(to: long) }
+        do {
+            _ = try FaceMatcher().verify(short, long)
+            Issue.record("compared a 128-d with a 256-d embedding")
+        } catch {
+            #expect("\(error)".contains("128") && "\(error)".contains("256"), "\(error)")
+        }
+        #expect(try cosineSimilarity([], []) == 0)
     }
 
     @Test("default pipeline: every same-person pair scores above every different-person pair")
@@ -45,7 +59,7 @@ import Testing
         for i in labelled.indices {
             var row = labelled[i].id.padding(toLength: 44, withPad: " ", startingAt: 0)
             for j in labelled.indices {
-                let s = labelled[i].embedding.cosineSimilarity(to: labelled[j].embedding)
+                let s = try labelled[i].embedding.cosineSimilarity(to: labelled[j].embedding)
                 row += String(format: " %5.2f", s)
                 if j > i { (labelled[i].label == labelled[j].label ? { same.append(s) } : { different.append(s) })() }
             }

@@ -47,7 +47,8 @@ public struct AlignedFace: Sendable {
 
     /// The crop as an 8-bit image (rounded), for saving or drawing.
     public var image: RGBImage {
-        try! RGBImage(width: Self.size, height: Self.size, pixels: pixels.map { UInt8(max(0, min(255, $0.rounded()))) })
+        // Every initialiser makes 112·112·3 pixels, so the checked initialiser could not fail.
+        RGBImage(uncheckedWidth: Self.size, height: Self.size, pixels: pixels.map { UInt8(max(0, min(255, $0.rounded()))) })
     }
 
     /// The horizontally mirrored crop (for flip augmentation).

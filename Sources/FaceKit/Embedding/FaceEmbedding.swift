@@ -29,12 +29,16 @@ public struct FaceEmbedding: Sendable, Equatable, Codable {
     public var raw: [Float] { vector.map { $0 * norm } }
 
     /// Cosine similarity in [−1, 1]; for normalised vectors, their dot product.
-    public func cosineSimilarity(to other: FaceEmbedding) -> Float {
-        FaceKit.cosineSimilarity(vector, other.vector)
+    ///
+    /// - Throws: ``FaceKitError/invalidArgument(_:)`` when the two vectors differ in length.
+    public func cosineSimilarity(to other: FaceEmbedding) throws -> Float {
+        try FaceKit.cosineSimilarity(vector, other.vector)
     }
 
     /// Euclidean distance of the normalised vectors, in [0, 2] (= √(2 − 2·cosine)).
-    public func euclideanDistance(to other: FaceEmbedding) -> Float {
-        FaceKit.euclideanDistance(vector, other.vector)
+    ///
+    /// - Throws: ``FaceKitError/invalidArgument(_:)`` when the two vectors differ in length.
+    public func euclideanDistance(to other: FaceEmbedding) throws -> Float {
+        try FaceKit.euclideanDistance(vector, other.vector)
     }
 }

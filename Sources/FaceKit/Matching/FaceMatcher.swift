@@ -34,8 +34,10 @@ public struct FaceMatcher: Sendable, Equatable {
     }
 
     /// Compares two embeddings.
-    public func verify(_ a: FaceEmbedding, _ b: FaceEmbedding) -> Verification {
-        let s = a.cosineSimilarity(to: b)
-        return Verification(similarity: s, distance: a.euclideanDistance(to: b), threshold: threshold, isMatch: s >= threshold)
+    ///
+    /// - Throws: ``FaceKitError/invalidArgument(_:)`` when the embeddings differ in length.
+    public func verify(_ a: FaceEmbedding, _ b: FaceEmbedding) throws -> Verification {
+        let s = try a.cosineSimilarity(to: b)
+        return Verification(similarity: s, distance: try a.euclideanDistance(to: b), threshold: threshold, isMatch: s >= threshold)
     }
 }

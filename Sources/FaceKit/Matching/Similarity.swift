@@ -15,8 +15,11 @@ func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Floa
 }
 
 /// Cosine similarity of two equally long vectors (0 if either is zero).
-public func cosineSimilarity(_ a: [Float], _ b: [Float]) -> Float {
-    precondition(a.count == b.count, "vectors of different lengths")
+///
+/// - Throws: ``FaceKitError/invalidArgument(_:)`` when the lengths differ (embeddings of
+///   different models or dimensions cannot be compared).
+public func cosineSimilarity(_ a: [Float], _ b: [Float]) throws -> Float {
+    try requireSameLength(a, b)
     return a.withUnsafeBufferPointer { pa in
         b.withUnsafeBufferPointer { pb in
             let n = a.count
@@ -29,8 +32,10 @@ public func cosineSimilarity(_ a: [Float], _ b: [Float]) -> Float {
 }
 
 /// Euclidean distance of two equally long vectors.
-public func euclideanDistance(_ a: [Float], _ b: [Float]) -> Float {
-    precondition(a.count == b.count, "vectors of different lengths")
+///
+/// - Throws: ``FaceKitError/invalidArgument(_:)`` when the lengths differ.
+public func euclideanDistance(_ a: [Float], _ b: [Float]) throws -> Float {
+    try requireSameLength(a, b)
     var acc = SIMD8<Float>()
     var tail: Float = 0
     a.withUnsafeBufferPointer { pa in
@@ -46,4 +51,10 @@ public func euclideanDistance(_ a: [Float], _ b: [Float]) -> Float {
         }
     }
     return (acc.sum() + tail).squareRoot()
+}
+
+private func requireSameLength(_ a: [Float], _ b: [Float]) throws {
+    guard a.count == b.count else {
+        throw FaceKitError.invalidArgument("cannot compare vectors of \(a.count) and \(b.count) values: embeddings of different models or dimensions are not comparable")
+    }
 }

@@ -128,11 +128,13 @@ public final class FaceRecognizer: Sendable {
 
     /// Compares the main faces of two images with the configured threshold.
     public func compare(_ a: RGBImage, _ b: RGBImage) throws -> Verification {
-        verify(try embedding(of: a, source: "first image"), try embedding(of: b, source: "second image"))
+        try verify(try embedding(of: a, source: "first image"), try embedding(of: b, source: "second image"))
     }
 
     /// Compares two embeddings with `threshold` (default: the configured one).
-    public func verify(_ a: FaceEmbedding, _ b: FaceEmbedding, threshold: Float? = nil) -> Verification {
-        FaceMatcher(threshold: threshold ?? configuration.threshold).verify(a, b)
+    ///
+    /// - Throws: ``FaceKitError/invalidArgument(_:)`` when the embeddings differ in length.
+    public func verify(_ a: FaceEmbedding, _ b: FaceEmbedding, threshold: Float? = nil) throws -> Verification {
+        try FaceMatcher(threshold: threshold ?? configuration.threshold).verify(a, b)
     }
 }
