@@ -33,11 +33,11 @@ func rounded(_ v: Double, _ digits: Int = 2) -> Double {
 }
 
 /// The JSON object of one face.
-func faceJSON(_ face: DetectedFace) -> [String: Any] {
-    var keypoints: [String: Any] = [:]
+func faceJSON(_ face: DetectedFace) -> JSONObject {
+    var keypoints: JSONObject = [:]
     for (name, p) in zip(FaceKeypoints.names, face.keypoints.all) { keypoints[name] = [rounded(p.x), rounded(p.y)] }
-    return ["score": rounded(face.score, 4),
-            "box": ["x": rounded(face.box.x), "y": rounded(face.box.y), "width": rounded(face.box.width), "height": rounded(face.box.height)],
+    return ["box": ["x": rounded(face.box.x), "y": rounded(face.box.y), "width": rounded(face.box.width), "height": rounded(face.box.height)] as JSONObject,
+            "score": rounded(face.score, 4),
             "keypoints": keypoints]
 }
 

@@ -79,9 +79,9 @@ struct EmbedCommand: AsyncParsableCommand {
                     }
                 }
                 if json {
-                    let list = faces.map { f -> [String: Any] in
-                        var o: [String: Any] = ["embedding": embeddingJSON(f.2)]
-                        if let d = f.0 { o.merge(faceJSON(d)) { a, _ in a } }
+                    let list = faces.map { f -> JSONObject in
+                        var o: JSONObject = f.0.map(faceJSON) ?? [:]
+                        o["embedding"] = embeddingJSON(f.2)
                         return o
                     }
                     print(jsonLine(["image": path, "faces": list]))

@@ -51,8 +51,8 @@ struct EvaluateCommand: AsyncParsableCommand {
                 "crossValidatedAccuracy": rounded(report.crossValidatedAccuracy, 4), "crossValidationStd": rounded(report.crossValidationStandardDeviation, 4),
                 "folds": report.folds,
                 "tarAtFar": report.operatingPoints.map { ["far": $0.targetFalseAcceptRate, "tar": rounded($0.trueAcceptRate, 4), "threshold": rounded(Double($0.threshold), 4),
-                                                         "measuredFar": rounded($0.falseAcceptRate, 4), "resolvable": $0.isResolvable] as [String: Any] },
-                "skippedPairs": skipped.map { ["first": $0.first, "second": $0.second, "same": $0.isSamePerson] as [String: Any] },
+                                                         "measuredFar": rounded($0.falseAcceptRate, 4), "resolvable": $0.isResolvable] as JSONObject },
+                "skippedPairs": skipped.map { ["first": $0.first, "second": $0.second, "same": $0.isSamePerson] as JSONObject },
                 "unusableImages": problems,
             ]))
         } else {

@@ -70,7 +70,7 @@ struct IdentifyCommand: AsyncParsableCommand {
         for (i, path) in paths.enumerated() {
             do {
                 let faces = try recognizer.faces(in: try ImageDecoder().decode(contentsOfFile: path))
-                var list: [[String: Any]] = []
+                var list: [JSONObject] = []
                 if !json { print("\(path): \(faces.count) face\(faces.count == 1 ? "" : "s")") }
                 for (k, face) in faces.enumerated() {
                     let result = try await store.identify(face.embedding, threshold: recognizer.configuration.threshold, top: top)
@@ -78,7 +78,7 @@ struct IdentifyCommand: AsyncParsableCommand {
                     if json {
                         var o = faceJSON(face.detection)
                         o["identity"] = identity ?? NSNull()
-                        o["matches"] = matches.map { ["identifier": $0.identifier, "similarity": rounded(Double($0.similarity), 4)] }
+                        o["matches"] = matches.map { ["identifier": $0.identifier, "similarity": rounded(Double($0.similarity), 4)] as JSONObject }
                         list.append(o)
                     } else {
                         let b = face.detection.box
@@ -110,7 +110,7 @@ struct GalleryCommand: AsyncParsableCommand {
             let people = try await FaceGallery(path: gallery, writable: false).people
             if json {
                 print(jsonLine(["gallery": gallery, "people": people.map { p in
-                    ["identifier": p.identifier, "embeddings": p.embeddings.count, "sources": p.embeddings.compactMap { $0.metadata["source"] }] as [String: Any]
+                    ["identifier": p.identifier, "embeddings": p.embeddings.count, "sources": p.embeddings.compactMap { $0.metadata["source"] }] as JSONObject
                 }]))
             } else {
                 print("\(gallery): \(people.count) people, \(people.reduce(0) { $0 + $1.embeddings.count }) embeddings")

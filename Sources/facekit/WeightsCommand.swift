@@ -40,7 +40,7 @@ struct WeightsCommand: AsyncParsableCommand {
                 let descriptor = WeightsManifest.descriptor(for: model)
                 let converted = FileManager.default.fileExists(atPath: store.convertedURL(model).path)
                 if json {
-                    let files = store.status(model).map { s -> [String: Any] in
+                    let files = store.status(model).map { s -> JSONObject in
                         ["file": s.file, "source": s.source.rawValue, "path": s.path, "state": Self.state(s.state)]
                     }
                     print(jsonLine(["model": model.rawValue, "license": descriptor.license, "files": files,

@@ -62,6 +62,23 @@ struct CLI {
         #expect(a.status == 0 && FileManager.default.fileExists(atPath: annotated))
     }
 
+    @Test("JSON keys come in the documented order, and file names are escaped")
+    func jsonOrderAndEscaping() throws {
+        // A copy of a photo under a name with a quote, a backslash and a tab.
+        let dir = try Shared.temporaryDirectory()
+        let odd = dir.appendingPathComponent("we\"ird\\na\tme.png").path
+        try FileManager.default.copyItem(atPath: CLI.image("eileen_collins/skimage_astronaut.png"), toPath: odd)
+        let r = try CLI.run(["embed", "--json", odd])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("{\"image\": "), "\(r.stdout.prefix(80))")
+        #expect(try r.json()["image"] as? String == odd)
+        let line = r.lines[0]
+        let order = ["\"faces\": [{\"box\": {\"x\": ", "\"score\": ", "\"keypoints\": {\"rightEye\": ", "\"leftEarTragion\": ", "\"embedding\": ["]
+        let positions = order.map { line.range(of: $0)?.lowerBound }
+        #expect(positions.allSatisfy { $0 != nil }, "\(line.prefix(300))")
+        #expect(zip(positions, positions.dropFirst()).allSatisfy { a, b in a! < b! }, "\(line.prefix(300))")
+    }
+
     @Test("embed and compare print the documented JSON")
     func embedCompare() throws {
         let crops = try Shared.temporaryDirectory("crops")
