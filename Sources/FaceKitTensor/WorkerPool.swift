@@ -2,8 +2,16 @@
 //
 // Layers take tens to hundreds of microseconds, less than it takes to wake a sleeping
 // thread, so workers spin on their own ticket for a while after each job before they
-// sleep on a semaphore (the scheme of XNNPACK's pthreadpool). Work is split statically:
-// worker i runs chunk i + 1, the calling thread runs chunk 0 and waits for the others.
+// sleep on a semaphore (the scheme of XNNPACK's pthreadpool).
+//
+// Work is split into tasks, and every participant (the calling thread is participant 0,
+// worker i is participant i + 1) starts on its own contiguous share of them. A participant
+// that finishes its share steals tasks from the end of the others' shares, so a worker that
+// wakes late, or whose virtual CPU the host has taken away for a moment, delays the layer by
+// at most one task instead of by its whole share. The caller closes the job once every task
+// is claimed and waits only for the workers that joined it; a worker arriving later finds
+// the job closed and goes back to waiting.
+//
 // One job runs at a time; a caller that finds the pool busy runs its work inline, so
 // concurrent inferences never wait on each other or deadlock.
 import Atomics
@@ -18,10 +26,15 @@ final class WorkerPool: @unchecked Sendable {
 
     private let busy = ManagedAtomic<Bool>(false)
     private let tickets: [ManagedAtomic<Int>]
-    private let done: [ManagedAtomic<Int>]
     private let sleeping: [ManagedAtomic<Bool>]
     private let wakeups: [DispatchSemaphore]
+    /// Each participant's unclaimed tasks, packed as `end << 32 | start`.
+    private let shares: [ManagedAtomic<Int>]
+    /// Workers inside the current job, plus `closed` once the caller has shut it.
+    private let gate = ManagedAtomic<Int>(WorkerPool.closed)
+    private static let closed = 1 << 40
     private var job: ((Int) -> Void)?
+    private var participants = 0
     private var generation = 0
     /// Polls of the ticket before a worker sleeps (a few hundred microseconds).
     private let spinLimit = 100_000
@@ -29,9 +42,9 @@ final class WorkerPool: @unchecked Sendable {
     init(workers: Int) {
         capacity = workers + 1
         tickets = (0..<workers).map { _ in ManagedAtomic(0) }
-        done = (0..<workers).map { _ in ManagedAtomic(0) }
         sleeping = (0..<workers).map { _ in ManagedAtomic(false) }
         wakeups = (0..<workers).map { _ in DispatchSemaphore(value: 0) }
+        shares = (0...workers).map { _ in ManagedAtomic(0) }
         for i in 0..<workers {
             let thread = Thread { [unowned self] in self.workerLoop(i) }
             thread.name = "facekit-worker-\(i)"
@@ -55,28 +68,79 @@ final class WorkerPool: @unchecked Sendable {
                 ticket = tickets[i].load(ordering: .acquiring)
             }
             seen = ticket
-            job?(i + 1)
-            done[i].store(ticket, ordering: .releasing)
+            guard enter() else { continue }   // the job is already over
+            // A worker woken for an earlier, wider job may find one it has no share in.
+            if i + 1 < participants, let job { work(as: i + 1, job) }
+            gate.wrappingDecrement(ordering: .releasing)
         }
     }
 
-    /// Runs `body(0 ..< chunks)` across the pool; returns false (running nothing) when busy
-    /// or when `chunks` is outside 1 … `capacity` (the caller then runs the work itself).
-    func run(chunks: Int, _ body: (Int) -> Void) -> Bool {
-        guard chunks >= 1, chunks <= capacity, busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
+    /// Joins the open job; false when the caller has closed it.
+    private func enter() -> Bool {
+        var value = gate.load(ordering: .relaxed)
+        while value & Self.closed == 0 {
+            let (exchanged, original) = gate.compareExchange(expected: value, desired: value + 1, ordering: .acquiring)
+            if exchanged { return true }
+            value = original
+        }
+        return false
+    }
+
+    /// Runs participant `me`'s own tasks from the front, then steals from the back of the others'.
+    private func work(as me: Int, _ body: (Int) -> Void) {
+        while let task = claimFront(me) { body(task) }
+        for offset in 1..<max(1, participants) {
+            let victim = (me + offset) % participants
+            while let task = claimBack(victim) { body(task) }
+        }
+    }
+
+    private func claimFront(_ p: Int) -> Int? {
+        var value = shares[p].load(ordering: .relaxed)
+        while true {
+            let start = value & 0xFFFF_FFFF, end = value >> 32
+            if start >= end { return nil }
+            let (exchanged, original) = shares[p].compareExchange(expected: value, desired: end << 32 | (start + 1), ordering: .relaxed)
+            if exchanged { return start }
+            value = original
+        }
+    }
+
+    private func claimBack(_ p: Int) -> Int? {
+        var value = shares[p].load(ordering: .relaxed)
+        while true {
+            let start = value & 0xFFFF_FFFF, end = value >> 32
+            if start >= end { return nil }
+            let (exchanged, original) = shares[p].compareExchange(expected: value, desired: (end - 1) << 32 | start, ordering: .relaxed)
+            if exchanged { return end - 1 }
+            value = original
+        }
+    }
+
+    /// Runs `body(task)` for every task in `0 ..< tasks` on up to `threads` participants (the
+    /// caller included); returns false, running nothing, when the pool is busy with another
+    /// caller's job or the counts are out of range (the caller then runs the work itself).
+    func run(tasks: Int, threads: Int, _ body: (Int) -> Void) -> Bool {
+        guard tasks >= 1, tasks < 1 << 31, threads >= 2, threads <= capacity,
+              busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
             return false
         }
         withoutActuallyEscaping(body) { body in
             generation += 1
             job = body
-            for i in 0..<(chunks - 1) {
+            participants = threads
+            for p in 0..<threads {
+                shares[p].store((tasks * (p + 1) / threads) << 32 | (tasks * p / threads), ordering: .relaxed)
+            }
+            gate.store(0, ordering: .releasing)   // open: publishes the job and the shares
+            for i in 0..<(threads - 1) {
                 tickets[i].store(generation, ordering: .sequentiallyConsistent)
                 if sleeping[i].load(ordering: .sequentiallyConsistent) { wakeups[i].signal() }
             }
-            body(0)
-            for i in 0..<(chunks - 1) {
-                while done[i].load(ordering: .acquiring) != generation {}
-            }
+            work(as: 0, body)
+            // Every task is claimed: shut the job and wait for the workers inside it.
+            _ = gate.loadThenBitwiseOr(with: Self.closed, ordering: .acquiringAndReleasing)
+            while gate.load(ordering: .acquiring) != Self.closed {}
             job = nil
         }
         busy.store(false, ordering: .releasing)
