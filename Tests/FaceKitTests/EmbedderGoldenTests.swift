@@ -50,7 +50,7 @@ func maxMatrixError(_ t: AffineMatrix, _ m: [[Double]]) -> Double {
         #expect(error <= 1e-3 * scale)
     }
 
-    @Test("a batch of crops embeds like single crops, on one thread (batched layers) and two (a group per thread)", arguments: [1, 2])
+    @Test("a batch of crops embeds like single crops, on one thread and on two (images shared out between the threads)", arguments: [1, 2])
     func batch(threads: Int) async throws {
         let weights = try await TestModels.shared.weights(.arcfaceSEMobileFaceNet)
         let embedder = try FaceEmbedder(configuration: .init(threads: ThreadCount(threads)), weights: weights)
@@ -58,6 +58,13 @@ func maxMatrixError(_ t: AffineMatrix, _ m: [[Double]]) -> Double {
         let batch = try embedder.rawEmbeddings(input: crops.flatMap { $0 }, batch: crops.count)
         let singles = try crops.flatMap { try embedder.rawEmbeddings(input: $0) }
         #expect(maxError(batch, singles) <= 1e-5)
+        // Batches from several tasks at once (one gets the worker pool, the others run inline).
+        let input = crops.flatMap { $0 }, count = crops.count
+        let concurrent = try await withThrowingTaskGroup(of: [Float].self) { group in
+            for _ in 0..<4 { group.addTask { try embedder.rawEmbeddings(input: input, batch: count) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        for result in concurrent { #expect(maxError(result, singles) <= 1e-5) }
     }
 
     @Test("both aligners reproduce the reference matrices, and the pipeline the reference embeddings")

@@ -1,5 +1,6 @@
 // The public embedder.
 import FaceKitImage
+import Foundation
 import FaceKitTensor
 import FaceKitWeights
 
@@ -75,24 +76,15 @@ public final class FaceEmbedder: Sendable {
 
     /// Raw (unnormalised) embeddings of normalised input, `[batch, 112, 112, 3]` with values (v − 127.5)/128.
     ///
-    /// One image uses all threads inside each layer. A batch on several threads is split into one
-    /// sub-batch per thread, each run single-threaded in its own workspace: the threads then never
-    /// wait for each other between layers, which is what makes a batch faster per face.
+    /// One image uses all threads inside each layer. A batch shares its images out whole
+    /// between the threads for the early layers (see `SEMobileFaceNet.forward`), so the threads
+    /// rarely wait for each other: that is what makes a batch faster per face than single calls
+    /// on several threads.
     public func rawEmbeddings(input: [Float], batch: Int = 1) throws -> [Float] {
         guard batch > 0, input.count == batch * 112 * 112 * 3 else {
             throw FaceKitError.invalidArgument("expected \(batch)x112x112x3 = \(batch * 112 * 112 * 3) input values, got \(input.count)")
         }
-        let groups = min(batch, configuration.threads.value)
-        if groups <= 1 {
-            return try run(input[...], batch: batch, threads: configuration.threads)
-        }
-        let image = 112 * 112 * 3
-        let results = ResultSlots(count: groups)
-        DispatchQueue.concurrentPerform(iterations: groups) { g in
-            let start = batch * g / groups, end = batch * (g + 1) / groups
-            results.set(g, Result { try run(input[(start * image)..<(end * image)], batch: end - start, threads: .single) })
-        }
-        return try results.values().flatMap { try $0.get() }
+        return try run(input[...], batch: batch, threads: configuration.threads)
     }
 
     private func run(_ input: ArraySlice<Float>, batch: Int, threads: ThreadCount) throws -> [Float] {
@@ -103,15 +95,3 @@ public final class FaceEmbedder: Sendable {
         }
     }
 }
-
-/// Per-group results of a concurrent batch, filled from several threads.
-final class ResultSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<[Float], Error>?]
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ r: Result<[Float], Error>) { lock.withLock { slots[i] = r } }
-    func values() -> [Result<[Float], Error>] { lock.withLock { slots.map { $0 ?? .failure(FaceKitError.invalidArgument("a batch group did not run")) } } }
-}
-
-import Dispatch
-import Foundation

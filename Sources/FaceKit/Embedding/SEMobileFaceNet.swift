@@ -13,6 +13,7 @@
 // The PReLU constants named `.../Neg` hold +alpha: prelu(x) = x > 0 ? x : alpha·x.
 import FaceKitTensor
 import FaceKitWeights
+import Foundation
 
 /// One bottleneck of the table.
 struct BottleneckSpec {
@@ -146,13 +147,13 @@ final class SEMobileFaceNet: Sendable {
     final class Workspace {
         let batch: Int
         let input, a, b, expand, depthwise, pooled, squeezed, excited, output: Tensor
-        /// A one-image workspace for the early layers of a batch.
-        let single: Workspace?
+        /// One-image workspaces for the early layers of a batch, one per thread working on it.
+        let singles = WorkspacePool<Workspace>()
 
         init(batch: Int) throws {
             self.batch = batch
             // One image: the widest activation is stack1's expansion at 56×56×128. A batch runs
-            // the early layers through `single`, so its own buffers hold 7×7 maps (the head's
+            // the early layers in `singles`, so its own buffers hold 7×7 maps (the head's
             // expansion, 7×7×512, is the widest of those).
             let largest = batch == 1 ? 56 * 56 * 128 : batch * 7 * 7 * 512
             let arena = TensorArena(capacity: [batch * 112 * 112 * 3, largest, largest, largest, largest, batch * 512, batch * 8, batch * 512, batch * 256]
@@ -166,7 +167,6 @@ final class SEMobileFaceNet: Sendable {
             squeezed = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: batch * 8)
             excited = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: batch * 512)
             output = try arena.tensor(shape: TensorShape(batch, 1, 1, 256))
-            single = batch == 1 ? nil : try Workspace(batch: 1)
         }
     }
 
@@ -175,20 +175,35 @@ final class SEMobileFaceNet: Sendable {
     /// A batch runs the stem and stacks 1–4 one image at a time: batched, their activations
     /// (up to 56×56×128 per image) outgrow the L2 cache, and each layer would then read its
     /// input back from L3 (measured: the batched 14×14 layers were slower per face than
-    /// single images). The last stack and the head run on the whole batch, where the 7×7 maps
-    /// (49 rows per image) fill the GEMM tiles better and the squeeze-excitation and
-    /// final 1×1 layers become matrix products instead of vector products.
+    /// single images). On several threads the images are shared out whole, each thread running
+    /// its images' layers alone (with work stealing between threads); threads that split every
+    /// layer instead wait for each other some 70 times per image. The last stack and the head
+    /// run on the whole batch, split within each layer, where the 7×7 maps (49 rows per image)
+    /// fill the GEMM tiles better and the squeeze-excitation and final 1×1 layers become matrix
+    /// products instead of vector products.
     func forward(_ ws: Workspace, batch n: Int, threads: ThreadCount) throws {
         var x: Tensor, spare: Tensor
-        if let single = ws.single {
+        if ws.batch > 1 {
             let image = 112 * 112 * 3, channels = blocks[Self.earlyBlocks - 1].project.outputChannels
             let features = 7 * 7 * channels
             try ws.a.reshape(to: TensorShape(n, 7, 7, channels))
-            for i in 0..<n {
-                single.input.data.update(from: ws.input.data + i * image, count: image)
-                let (early, _) = try runEarly(single, batch: 1, threads: threads)
-                (ws.a.data + i * features).update(from: early.data, count: features)
+            // One image alone keeps all threads inside its layers.
+            let layerThreads: ThreadCount = n > 1 ? .single : threads
+            let failure = FirstFailure()
+            parallelFor(n, threads: threads) { i0, i1 in
+                do {
+                    try ws.singles.with(fits: { _ in true }, make: { try Workspace(batch: 1) }) { single in
+                        for i in i0..<i1 {
+                            single.input.data.update(from: ws.input.data + i * image, count: image)
+                            let (early, _) = try runEarly(single, batch: 1, threads: layerThreads)
+                            (ws.a.data + i * features).update(from: early.data, count: features)
+                        }
+                    }
+                } catch {
+                    failure.record(error)
+                }
             }
+            try failure.check()
             (x, spare) = (ws.a, ws.b)
         } else {
             (x, spare) = try runEarly(ws, batch: n, threads: threads)
@@ -246,4 +261,12 @@ final class SEMobileFaceNet: Sendable {
         try ws.output.reshape(to: TensorShape(n, 1, 1, 256))
         try PointwiseConv.run(input: ws.pooled, weights: embedding, output: ws.output, threads: threads)
     }
+}
+
+/// The first error thrown by any of the threads of a `parallelFor`.
+final class FirstFailure: @unchecked Sendable {
+    private let lock = NSLock()
+    private var error: Error?
+    func record(_ e: Error) { lock.withLock { if error == nil { error = e } } }
+    func check() throws { if let e = lock.withLock({ error }) { throw e } }
 }
