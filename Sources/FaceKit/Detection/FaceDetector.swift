@@ -67,29 +67,37 @@ public final class FaceDetector: Sendable {
         try detect(in: [image])[0]
     }
 
-    /// The faces in each image, running the network once on the whole batch.
+    /// The faces in each image.
+    ///
+    /// Several images are shared out whole between the threads (with work stealing), each
+    /// image running the network on one thread: BlazeFace back's activations (128×128×24 per
+    /// image) overflow the L2 cache when batched, and threads that split every layer of one
+    /// image wait for each other at every layer. A single image uses all threads per layer.
     public func detect(in images: [RGBImage]) throws -> [[DetectedFace]] {
-        guard !images.isEmpty else { return [] }
+        guard images.count > 1 else { return images.isEmpty ? [] : [try detectOne(images[0], threads: configuration.threads)] }
+        let results = ResultList<[DetectedFace]>(count: images.count)
+        parallelFor(images.count, threads: configuration.threads) { i0, i1 in
+            for i in i0..<i1 { results.set(i, Result { try detectOne(images[i], threads: .single) }) }
+        }
+        return try results.values()
+    }
+
+    private func detectOne(_ image: RGBImage, threads: ThreadCount) throws -> [DetectedFace] {
         let n = configuration.variant.inputSize
-        return try pool.with(fits: { $0.batch >= images.count }, make: { try BlazeFaceNetwork.Workspace(network: network, batch: images.count) }) { ws in
-            var boxes: [Letterbox] = []
-            for (b, image) in images.enumerated() {
-                boxes.append(image.letterboxResized(to: n, scale: 1 / 127.5, offset: -1, into: ws.input.data + b * n * n * 3))
-            }
-            try network.forward(ws, batch: images.count, threads: configuration.threads)
+        return try pool.with(fits: { $0.batch == 1 }, make: { try BlazeFaceNetwork.Workspace(network: network, batch: 1) }) { ws in
+            let box = image.letterboxResized(to: n, scale: 1 / 127.5, offset: -1, into: ws.input.data)
+            try network.forward(ws, batch: 1, threads: threads)
             var scores = [Float](repeating: 0, count: BlazeFaceOutputs.anchors)
             var regressors = [Float](repeating: 0, count: BlazeFaceOutputs.anchors * 16)
-            return images.indices.map { b in
-                scores.withUnsafeMutableBufferPointer { s in
-                    regressors.withUnsafeMutableBufferPointer { r in
-                        network.collect(ws, image: b, scores: s.baseAddress!, regressors: r.baseAddress!)
-                    }
+            scores.withUnsafeMutableBufferPointer { s in
+                regressors.withUnsafeMutableBufferPointer { r in
+                    network.collect(ws, image: 0, scores: s.baseAddress!, regressors: r.baseAddress!)
                 }
-                let candidates = DetectionDecoder.candidates(scores: scores, regressors: regressors, inputSize: n,
-                                                             minimumScore: configuration.minimumScore)
-                return DetectionDecoder.weightedNMS(candidates, iouThreshold: configuration.iouThreshold, maximumFaces: configuration.maximumFaces)
-                    .map { DetectionDecoder.face($0, letterbox: boxes[b], variant: configuration.variant) }
             }
+            let candidates = DetectionDecoder.candidates(scores: scores, regressors: regressors, inputSize: n,
+                                                         minimumScore: configuration.minimumScore)
+            return DetectionDecoder.weightedNMS(candidates, iouThreshold: configuration.iouThreshold, maximumFaces: configuration.maximumFaces)
+                .map { DetectionDecoder.face($0, letterbox: box, variant: configuration.variant) }
         }
     }
 

@@ -13,7 +13,6 @@
 // The PReLU constants named `.../Neg` hold +alpha: prelu(x) = x > 0 ? x : alpha·x.
 import FaceKitTensor
 import FaceKitWeights
-import Foundation
 
 /// One bottleneck of the table.
 struct BottleneckSpec {
@@ -263,10 +262,3 @@ final class SEMobileFaceNet: Sendable {
     }
 }
 
-/// The first error thrown by any of the threads of a `parallelFor`.
-final class FirstFailure: @unchecked Sendable {
-    private let lock = NSLock()
-    private var error: Error?
-    func record(_ e: Error) { lock.withLock { if error == nil { error = e } } }
-    func check() throws { if let e = lock.withLock({ error }) { throw e } }
-}

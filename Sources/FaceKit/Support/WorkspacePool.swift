@@ -24,3 +24,29 @@ final class WorkspacePool<Workspace: AnyObject>: @unchecked Sendable {
         return try body(workspace)
     }
 }
+
+/// Per-item results filled from the threads of a `parallelFor`; `values()` rethrows the
+/// first failure in item order.
+final class ResultList<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<Value, Error>?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ result: Result<Value, Error>) { lock.withLock { slots[i] = result } }
+
+    func values() throws -> [Value] {
+        try lock.withLock { slots }.map { slot in
+            guard let slot else { throw FaceKitError.invalidArgument("an item of a parallel batch did not run") }
+            return try slot.get()
+        }
+    }
+}
+
+/// The first error thrown by any of the threads of a `parallelFor`.
+final class FirstFailure: @unchecked Sendable {
+    private let lock = NSLock()
+    private var error: Error?
+    func record(_ e: Error) { lock.withLock { if error == nil { error = e } } }
+    func check() throws { if let e = lock.withLock({ error }) { throw e } }
+}
