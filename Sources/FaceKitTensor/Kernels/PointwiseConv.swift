@@ -6,7 +6,8 @@
 //
 // Packed layout (XNNPACK style): panels of 16 output channels, each
 // [16 bias][K × 16 weights], zero-padded past N. The micro-kernel
-// `f32GEMM6x16` keeps a 6×16 tile of C in 12 vector registers.
+// `f32GEMM6x16` keeps a 6×16 tile of C in 12 vector registers; it also takes the last
+// 2–5 rows of M, and `f32GEMM1x16` a single leftover row.
 
 /// Pointwise weights packed in 16-channel panels with the bias first.
 public struct PackedPointwiseWeights: Sendable {
@@ -139,8 +140,10 @@ public enum PointwiseConv {
         for block in rowBlocks {
             let m0 = block * 6
             let rows = min(6, m - m0)
-            if rows == 6 {
-                f32GEMM6x16(a + m0 * k, k, packed, c + m0 * n + n0, n, cols, n0, epilogue, residual.map { $0 + m0 * n + n0 })
+            if rows >= 2 {
+                // A partial tile of 2–5 rows costs one 6-row pass; row by row, each row's two
+                // accumulator chains would wait on FMA latency.
+                f32GEMM6x16(a + m0 * k, k, packed, c + m0 * n + n0, n, cols, n0, epilogue, residual.map { $0 + m0 * n + n0 }, rows: rows)
             } else {
                 for r in 0..<rows {
                     f32GEMM1x16(a + (m0 + r) * k, k, packed, c + (m0 + r) * n + n0, cols, n0, epilogue,
@@ -170,17 +173,19 @@ public enum PointwiseConv {
         }
     }
 
-    /// f32 GEMM micro-kernel, 6 rows × 16 columns, 8-lane SIMD.
+    /// f32 GEMM micro-kernel, 6 rows × 16 columns, 8-lane SIMD. With `rows` < 6 the missing
+    /// rows re-read the last real one and their results are not stored.
     @inline(__always)
     static func f32GEMM6x16(
         _ a: UnsafePointer<Float>, _ k: Int, _ packed: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-        _ ldc: Int, _ cols: Int, _ n0: Int, _ e: EpilogueKind, _ residual: UnsafePointer<Float>?
+        _ ldc: Int, _ cols: Int, _ n0: Int, _ e: EpilogueKind, _ residual: UnsafePointer<Float>?, rows: Int = 6
     ) {
         let b0 = load8(packed), b1 = load8(packed + 8)
         var c00 = b0, c01 = b1, c10 = b0, c11 = b1, c20 = b0, c21 = b1
         var c30 = b0, c31 = b1, c40 = b0, c41 = b1, c50 = b0, c51 = b1
         var w = packed + 16
-        let a0 = a, a1 = a + k, a2 = a + 2 * k, a3 = a + 3 * k, a4 = a + 4 * k, a5 = a + 5 * k
+        let a0 = a, a1 = a + min(1, rows - 1) * k, a2 = a + min(2, rows - 1) * k
+        let a3 = a + min(3, rows - 1) * k, a4 = a + min(4, rows - 1) * k, a5 = a + min(5, rows - 1) * k
         for kk in 0..<k {
             let wl = load8(w), wh = load8(w + 8)
             let x0 = F32x8(repeating: a0[kk]); c00 = madd(c00, x0, wl); c01 = madd(c01, x0, wh)
@@ -193,10 +198,10 @@ public enum PointwiseConv {
         }
         storeRow(c00, c01, c, cols, n0, e, residual)
         storeRow(c10, c11, c + ldc, cols, n0, e, residual.map { $0 + ldc })
-        storeRow(c20, c21, c + 2 * ldc, cols, n0, e, residual.map { $0 + 2 * ldc })
-        storeRow(c30, c31, c + 3 * ldc, cols, n0, e, residual.map { $0 + 3 * ldc })
-        storeRow(c40, c41, c + 4 * ldc, cols, n0, e, residual.map { $0 + 4 * ldc })
-        storeRow(c50, c51, c + 5 * ldc, cols, n0, e, residual.map { $0 + 5 * ldc })
+        if rows > 2 { storeRow(c20, c21, c + 2 * ldc, cols, n0, e, residual.map { $0 + 2 * ldc }) }
+        if rows > 3 { storeRow(c30, c31, c + 3 * ldc, cols, n0, e, residual.map { $0 + 3 * ldc }) }
+        if rows > 4 { storeRow(c40, c41, c + 4 * ldc, cols, n0, e, residual.map { $0 + 4 * ldc }) }
+        if rows > 5 { storeRow(c50, c51, c + 5 * ldc, cols, n0, e, residual.map { $0 + 5 * ldc }) }
     }
 
     /// f32 GEMM micro-kernel for the leftover rows: 1 row × 16 columns.
