@@ -70,9 +70,17 @@ final class WorkerPool: @unchecked Sendable {
             seen = ticket
             guard enter() else { continue }   // the job is already over
             // A worker woken for an earlier, wider job may find one it has no share in.
-            if i + 1 < participants, let job { work(as: i + 1, job) }
+            if i + 1 < participants { runJob(as: i + 1) }
             gate.wrappingDecrement(ordering: .releasing)
         }
+    }
+
+    /// Runs the current job's tasks as participant `me`. A function of its own, so that its
+    /// reference to the job ends before the worker leaves the job: the caller's
+    /// `withoutActuallyEscaping` checks that nothing holds the closure afterwards.
+    private func runJob(as me: Int) {
+        guard let job else { return }
+        work(as: me, job)
     }
 
     /// Joins the open job; false when the caller has closed it.
