@@ -23,11 +23,13 @@ public struct ThreadCount: Sendable, Hashable {
 
 /// Runs `body(start, end)` over `0 ..< total` in contiguous pieces on up to `threads` threads of
 /// the shared worker pool. Each thread starts on its own share of `tasksPerThread` pieces and
-/// then helps with the others' (see `WorkerPool`). Measured on the 2-vCPU VM, interleaved
-/// runs of the embedder and BlazeFace back on 2 threads: one static half per thread 5.4–5.7
-/// and 8.7–9.3 ms (medians); with stealing, 2 pieces per thread 5.5–5.7 / 8.8–9.1, 4 pieces
-/// 4.7–5.2 / 7.2–7.6, 8 pieces 4.7–5.1 / 7.5–7.7, 16 pieces no better than 8. Work below `minimumPerThread` items per
+/// then helps with the others' (see `WorkerPool`). Work below `minimumPerThread` items per
 /// thread, or a pool busy with another caller's job, stays on the calling thread.
+///
+/// Measured on the 2-vCPU VM, interleaved runs of the embedder and BlazeFace back on 2
+/// threads (medians): one static half per thread 5.4–5.7 and 8.7–9.3 ms; with stealing,
+/// 2 pieces per thread 5.5–5.7 / 8.8–9.1, 4 pieces 4.7–5.2 / 7.2–7.6, 8 pieces 4.7–5.1 /
+/// 7.5–7.7; 16 pieces were no better than 8.
 @inline(__always)
 package func parallelFor(
     _ total: Int, threads: ThreadCount, minimumPerThread: Int = 1, tasksPerThread: Int = 8,

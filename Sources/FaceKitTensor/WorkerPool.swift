@@ -96,31 +96,23 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Runs participant `me`'s own tasks from the front, then steals from the back of the others'.
     private func work(as me: Int, _ body: (Int) -> Void) {
-        while let task = claimFront(me) { body(task) }
+        while let task = claim(me, fromBack: false) { body(task) }
         for offset in 1..<max(1, participants) {
             let victim = (me + offset) % participants
-            while let task = claimBack(victim) { body(task) }
+            while let task = claim(victim, fromBack: true) { body(task) }
         }
     }
 
-    private func claimFront(_ p: Int) -> Int? {
+    /// Takes one unclaimed task of participant `p`'s share: the first when `p` is the caller's
+    /// own share, the last when stealing (so owner and thief meet in the middle).
+    private func claim(_ p: Int, fromBack: Bool) -> Int? {
         var value = shares[p].load(ordering: .relaxed)
         while true {
             let start = value & 0xFFFF_FFFF, end = value >> 32
             if start >= end { return nil }
-            let (exchanged, original) = shares[p].compareExchange(expected: value, desired: end << 32 | (start + 1), ordering: .relaxed)
-            if exchanged { return start }
-            value = original
-        }
-    }
-
-    private func claimBack(_ p: Int) -> Int? {
-        var value = shares[p].load(ordering: .relaxed)
-        while true {
-            let start = value & 0xFFFF_FFFF, end = value >> 32
-            if start >= end { return nil }
-            let (exchanged, original) = shares[p].compareExchange(expected: value, desired: (end - 1) << 32 | start, ordering: .relaxed)
-            if exchanged { return end - 1 }
+            let desired = fromBack ? (end - 1) << 32 | start : end << 32 | (start + 1)
+            let (exchanged, original) = shares[p].compareExchange(expected: value, desired: desired, ordering: .relaxed)
+            if exchanged { return fromBack ? end - 1 : start }
             value = original
         }
     }

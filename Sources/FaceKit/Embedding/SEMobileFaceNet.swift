@@ -188,21 +188,19 @@ final class SEMobileFaceNet: Sendable {
             try ws.a.reshape(to: TensorShape(n, 7, 7, channels))
             // One image alone keeps all threads inside its layers.
             let layerThreads: ThreadCount = n > 1 ? .single : threads
-            let failure = FirstFailure()
+            let results = ResultList<Void>(count: n)
             parallelFor(n, threads: threads) { i0, i1 in
-                do {
-                    try ws.singles.with(fits: { _ in true }, make: { try Workspace(batch: 1) }) { single in
-                        for i in i0..<i1 {
+                for i in i0..<i1 {
+                    results.set(i, Result {
+                        try ws.singles.with(fits: { _ in true }, make: { try Workspace(batch: 1) }) { single in
                             single.input.data.update(from: ws.input.data + i * image, count: image)
                             let (early, _) = try runEarly(single, batch: 1, threads: layerThreads)
                             (ws.a.data + i * features).update(from: early.data, count: features)
                         }
-                    }
-                } catch {
-                    failure.record(error)
+                    })
                 }
             }
-            try failure.check()
+            _ = try results.values()
             (x, spare) = (ws.a, ws.b)
         } else {
             (x, spare) = try runEarly(ws, batch: n, threads: threads)

@@ -43,10 +43,3 @@ final class ResultList<Value>: @unchecked Sendable {
     }
 }
 
-/// The first error thrown by any of the threads of a `parallelFor`.
-final class FirstFailure: @unchecked Sendable {
-    private let lock = NSLock()
-    private var error: Error?
-    func record(_ e: Error) { lock.withLock { if error == nil { error = e } } }
-    func check() throws { if let e = lock.withLock({ error }) { throw e } }
-}
