@@ -84,13 +84,9 @@ public final class FaceEmbedder: Sendable {
         guard batch > 0, input.count == batch * 112 * 112 * 3 else {
             throw FaceKitError.invalidArgument("expected \(batch)x112x112x3 = \(batch * 112 * 112 * 3) input values, got \(input.count)")
         }
-        return try run(input[...], batch: batch, threads: configuration.threads)
-    }
-
-    private func run(_ input: ArraySlice<Float>, batch: Int, threads: ThreadCount) throws -> [Float] {
-        try pool.with(fits: { $0.batch >= batch }, make: { try SEMobileFaceNet.Workspace(batch: batch) }) { ws in
+        return try pool.with(fits: { $0.batch >= batch }, make: { try SEMobileFaceNet.Workspace(batch: batch) }) { ws in
             input.withUnsafeBufferPointer { ws.input.data.update(from: $0.baseAddress!, count: input.count) }
-            try network.forward(ws, batch: batch, threads: threads)
+            try network.forward(ws, batch: batch, threads: configuration.threads)
             return Array(UnsafeBufferPointer(start: ws.output.data, count: batch * 256))
         }
     }

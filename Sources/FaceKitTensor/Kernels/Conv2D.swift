@@ -144,16 +144,26 @@ public enum Conv2D {
         for j in 0..<3 {
             let c0 = (b0 + j) * 8
             if c0 >= cout { return }
-            var v = j == 0 ? v0 : j == 1 ? v1 : v2
-            if c0 + 8 <= cout {
-                if let residual { v += load8(residual + c0) }
-                store8(e.apply(v, channel: c0), out + c0)
-            } else {
-                for l in 0..<(cout - c0) {
-                    var x = v[l]
-                    if let residual { x += residual[c0 + l] }
-                    out[c0 + l] = e.apply(x, channel: c0 + l)
-                }
+            storeBlock(j == 0 ? v0 : j == 1 ? v1 : v2, out, c0, cout, e, residual)
+        }
+    }
+
+    /// Writes channels `c0 ..< min(c0 + 8, cout)` of one pixel through the epilogue
+    /// (a whole vector, or lane by lane for the last, partial block).
+    @inline(__always)
+    static func storeBlock(
+        _ v: F32x8, _ out: UnsafeMutablePointer<Float>, _ c0: Int, _ cout: Int,
+        _ e: EpilogueKind, _ residual: UnsafePointer<Float>?
+    ) {
+        if c0 + 8 <= cout {
+            var v = v
+            if let residual { v += load8(residual + c0) }
+            store8(e.apply(v, channel: c0), out + c0)
+        } else {
+            for l in 0..<(cout - c0) {
+                var x = v[l]
+                if let residual { x += residual[c0 + l] }
+                out[c0 + l] = e.apply(x, channel: c0 + l)
             }
         }
     }
@@ -192,19 +202,7 @@ public enum Conv2D {
             }
             let accs = (acc0, acc1, acc2, acc3)
             for j in 0..<count {
-                let v = j == 0 ? accs.0 : j == 1 ? accs.1 : j == 2 ? accs.2 : accs.3
-                let c0 = (b + j) * 8
-                if c0 + 8 <= cout {
-                    var v = v
-                    if let residual { v += load8(residual + c0) }
-                    store8(e.apply(v, channel: c0), out + c0)
-                } else {
-                    for l in 0..<(cout - c0) {
-                        var s = v[l]
-                        if let residual { s += residual[c0 + l] }
-                        out[c0 + l] = e.apply(s, channel: c0 + l)
-                    }
-                }
+                storeBlock(j == 0 ? accs.0 : j == 1 ? accs.1 : j == 2 ? accs.2 : accs.3, out, (b + j) * 8, cout, e, residual)
             }
             b += count
         }
