@@ -1,14 +1,28 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.2
 // FaceKit: pure-Swift face detection, alignment, embedding and matching.
 //
 // Module layers (lower never imports higher):
 //   CTurboJPEG, CPNG, CWebP   thin system-library modules (C headers only)
-//   FaceKitTensor             Tensor + hand-written kernels (knows nothing of images or faces)
+//   CFaceKitCPU               cpuid/xgetbv: which instruction sets this CPU and OS allow
+//   FaceKitKernelABI          argument records and the table of micro-kernel entry points
+//   FaceKitKernels{Baseline,AVX2,AVX512}
+//                             one micro-kernel source (Sources/FaceKitTensor/MicroKernels/Source)
+//                             compiled per instruction set; chosen once at start-up
+//   FaceKitTensor             Tensor, ops and references (knows nothing of images or faces)
 //   FaceKitImage              decoding, EXIF, resize, warp, drawing, PNG encoding
 //   FaceKitWeights            TF.js reader, safetensors, manifest, resolution, download
 //   FaceKit                   the public face: detector, aligners, embedder, matcher, gallery
 //   facekit (CLI), bench      executables over the library
 import PackageDescription
+
+/// Code-generation features for one micro-kernel module, given to the Clang importer, whose
+/// target options Swift's code generator uses. Unlike `-target-cpu`, a feature another
+/// architecture does not know is ignored with a warning, so an arm64 build still succeeds
+/// (its micro-kernel modules are then plain NEON builds). These are the only unsafe flags.
+func cpuFeatures(_ features: [String]) -> [SwiftSetting] {
+    [.unsafeFlags(features.flatMap { ["-Xcc", "-Xclang", "-Xcc", "-target-feature", "-Xcc", "-Xclang", "-Xcc", "+" + $0] })]
+}
+let microKernels = "Sources/FaceKitTensor/MicroKernels"
 
 let package = Package(
     name: "FaceKit",
@@ -34,7 +48,23 @@ let package = Package(
         .systemLibrary(
             name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebp",
             providers: [.apt(["libwebp-dev"]), .brew(["webp"])]),
-        .target(name: "FaceKitTensor", dependencies: [.product(name: "Atomics", package: "swift-atomics")]),
+        .target(name: "CFaceKitCPU"),
+        .target(name: "FaceKitKernelABI", path: "\(microKernels)/ABI"),
+        .target(name: "FaceKitKernelsBaseline", dependencies: ["FaceKitKernelABI"], path: "\(microKernels)/Baseline"),
+        .target(
+            name: "FaceKitKernelsAVX2", dependencies: ["FaceKitKernelABI"], path: "\(microKernels)/AVX2",
+            swiftSettings: [.define("FACEKIT_FMA"), .define("FACEKIT_ISA_AVX2")] + cpuFeatures(["avx2", "fma", "f16c"])),
+        .target(
+            name: "FaceKitKernelsAVX512", dependencies: ["FaceKitKernelABI"], path: "\(microKernels)/AVX512",
+            swiftSettings: [.define("FACEKIT_FMA"), .define("FACEKIT_ISA_AVX512")]
+                + cpuFeatures(["avx2", "fma", "f16c", "avx512f", "avx512vl", "avx512bw", "avx512dq"])),
+        .target(
+            name: "FaceKitTensor",
+            dependencies: [
+                "CFaceKitCPU", "FaceKitKernelABI", "FaceKitKernelsBaseline", "FaceKitKernelsAVX2", "FaceKitKernelsAVX512",
+                .product(name: "Atomics", package: "swift-atomics"),
+            ],
+            exclude: ["MicroKernels"]),
         .target(name: "FaceKitImage", dependencies: ["CTurboJPEG", "CPNG", "CWebP"]),
         .target(
             name: "FaceKitWeights",

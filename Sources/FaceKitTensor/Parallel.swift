@@ -21,6 +21,34 @@ public struct ThreadCount: Sendable, Hashable {
     }
 }
 
+/// The work sizes below which a kernel stays on one thread, and the pool it splits work on.
+/// Tests override them for a task (`Tuning.$current.withValue(.alwaysThreaded(on: pool))`)
+/// so that every kernel's threaded path runs on any shape, with 3 or 8 workers even on 2 cores.
+package struct Tuning: Sendable {
+    /// Pointwise GEMMs below this many FLOPs run on one thread (~0.5 MFLOP: a second thread
+    /// costs more than it saves).
+    package var gemmMinimumFlops = 500_000
+    /// Depthwise layers below this many multiply-adds run on one thread.
+    package var depthwiseMinimumWork = 200_000
+    /// Convolutions below this many multiply-adds run on one thread.
+    package var convolutionMinimumWork = 250_000
+    /// The pool to split work on; nil for the process-wide pool.
+    package var pool: WorkerPool? = nil
+
+    package init() {}
+
+    /// Every kernel splits whatever its size, on `pool`.
+    package static func alwaysThreaded(on pool: WorkerPool) -> Tuning {
+        var t = Tuning()
+        t.gemmMinimumFlops = 0; t.depthwiseMinimumWork = 0; t.convolutionMinimumWork = 0
+        t.pool = pool
+        return t
+    }
+
+    /// The tuning in force for the current task.
+    @TaskLocal package static var current = Tuning()
+}
+
 /// Runs `body(start, end)` over `0 ..< total` in contiguous pieces on up to `threads` threads of
 /// the shared worker pool. Each thread starts on its own share of `tasksPerThread` pieces and
 /// then helps with the others' (see `WorkerPool`). Work below `minimumPerThread` items per
@@ -35,7 +63,7 @@ package func parallelFor(
     _ total: Int, threads: ThreadCount, minimumPerThread: Int = 1, tasksPerThread: Int = 8,
     _ body: (Int, Int) -> Void
 ) {
-    let pool = WorkerPool.shared
+    let pool = Tuning.current.pool ?? WorkerPool.shared
     let participants = min(threads.value, pool.capacity, max(1, total / max(1, minimumPerThread)))
     if participants <= 1 || total <= 1 {
         body(0, total)

@@ -17,12 +17,16 @@
 import Atomics
 import Foundation
 
-final class WorkerPool: @unchecked Sendable {
+package final class WorkerPool: @unchecked Sendable {
     /// The process-wide pool: one worker per processor beyond the first.
     static let shared = WorkerPool(workers: max(0, activeProcessorCount() - 1))
 
     /// Threads available to one job, the caller included.
-    let capacity: Int
+    package let capacity: Int
+    /// Jobs run on the pool so far (not counting work a busy pool left to its caller); tests
+    /// read it to prove that a threaded path ran.
+    private let completedJobs = ManagedAtomic<Int>(0)
+    package var completedJobCount: Int { completedJobs.load(ordering: .relaxed) }
 
     private let busy = ManagedAtomic<Bool>(false)
     private let tickets: [ManagedAtomic<Int>]
@@ -39,7 +43,9 @@ final class WorkerPool: @unchecked Sendable {
     /// Polls of the ticket before a worker sleeps (a few hundred microseconds).
     private let spinLimit = 100_000
 
-    init(workers: Int) {
+    /// Starts `workers` threads (they live as long as the process). Tests make pools of their
+    /// own to run 3 or 8 participants on any machine.
+    package init(workers: Int) {
         capacity = workers + 1
         tickets = (0..<workers).map { _ in ManagedAtomic(0) }
         sleeping = (0..<workers).map { _ in ManagedAtomic(false) }
@@ -143,6 +149,7 @@ final class WorkerPool: @unchecked Sendable {
             while gate.load(ordering: .acquiring) != Self.closed {}
             job = nil
         }
+        completedJobs.wrappingIncrement(ordering: .relaxed)
         busy.store(false, ordering: .releasing)
         return true
     }

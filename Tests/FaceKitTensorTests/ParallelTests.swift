@@ -2,17 +2,27 @@ import FaceKitTensor
 import Foundation
 import Testing
 
-/// `parallelFor` over the shared worker pool: every index exactly once, whatever the split.
+/// `parallelFor` over the shared worker pool (2 threads) and pools of 3 and 8: every index
+/// exactly once, whatever the split.
+extension KernelTests {
 @Suite struct ParallelTests {
     /// Runs `parallelFor` and returns how often each index of `0 ..< total` was visited.
     private func visits(_ total: Int, threads: Int, tasksPerThread: Int = 4, slowFirst: Bool = false) -> [Int] {
         let counts = UnsafeMutablePointer<Int>.allocate(capacity: max(1, total))
         counts.initialize(repeating: 0, count: max(1, total))
         defer { counts.deallocate() }
-        parallelFor(total, threads: ThreadCount(threads), tasksPerThread: tasksPerThread) { start, end in
-            // Uneven work: the first piece is slow, so the others must be taken over.
-            if slowFirst && start == 0 { usleep(2000) }
-            for i in start..<end { counts[i] += 1 }
+        let job = {
+            parallelFor(total, threads: ThreadCount(threads), tasksPerThread: tasksPerThread) { start, end in
+                // Uneven work: the first piece is slow, so the others must be taken over.
+                if slowFirst && start == 0 { usleep(2000) }
+                for i in start..<end { counts[i] += 1 }
+            }
+        }
+        // 3 and 8 threads run on pools of that size, whatever the machine's processor count.
+        if let pool = testPools[threads], threads > 2 {
+            Tuning.$current.withValue(.alwaysThreaded(on: pool), operation: job)
+        } else {
+            job()
         }
         return Array(UnsafeBufferPointer(start: counts, count: total))
     }
@@ -55,4 +65,5 @@ import Testing
         }
         #expect(wrong == 0)
     }
+}
 }

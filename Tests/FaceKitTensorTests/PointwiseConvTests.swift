@@ -2,75 +2,127 @@ import FaceKitTensor
 import FaceKitTestSupport
 import Testing
 
-@Suite struct PointwiseConvTests {
-    @Test("pointwise GEMM matches the reference", arguments: sweepChannels, [1, 13, 16, 31, 128])
-    func sweep(k: Int, n: Int) throws {
-        var rng = SeededRandom(seed: UInt64(k * 1000 + n))
-        for (batch, h, w) in [(1, 1, 1), (1, 3, 5), (3, 2, 3)] {
-            let input = randomTensor(TensorShape(batch, h, w, k), &rng)
-            let weights = rng.floats(k * n), bias = rng.floats(n)
-            let packed = try PackedPointwiseWeights(weights: weights, bias: bias, inputChannels: k, outputChannels: n)
-            let out = Tensor(shape: TensorShape(batch, h, w, n)), ref = Tensor(shape: out.shape)
-            try PointwiseConv.run(input: input, weights: packed, output: out, threads: ThreadCount(2))
-            try PointwiseConv.reference(input: input, weights: weights, bias: bias, output: ref)
-            expectClose(out, ref, k: k, "pointwise \(input.shape)→\(n)")
+extension KernelTests {
+    @Suite struct Pointwise {
+        /// The GEMM micro-kernel tester (as XNNPACK's GemmMicrokernelTester): M across the
+        /// 6-row tile (1 … 3 tiles + 1: partial tiles of every height), N below, at and above
+        /// the panel width (16, or 32 for the AVX-512 layout) up to 3 panels + 1, K across
+        /// small and vector-sized values; tolerance grows with K.
+        @Test("f32-gemm over tile edges in M, N and K matches the nested-loop reference", arguments: KernelRun.all)
+        func tileEdges(run: KernelRun) throws {
+            try run {
+                let panel = try PackedPointwiseWeights(weights: [0], bias: nil, inputChannels: 1, outputChannels: 1, kernels: run.kernels).panelWidth
+                var rng = SeededRandom(seed: UInt64(panel))
+                let ms = [1, 2, 5, 6, 7, 11, 12, 13, 18, 19]
+                let ns = [1, 7, 8, 9, panel - 1, panel, panel + 1, 2 * panel + 3, 3 * panel + 1]
+                let ks = [1, 2, 3, 8, 17, 64]
+                for m in ms {
+                    for n in ns {
+                        for k in ks {
+                            let input = randomTensor(TensorShape(1, 1, m, k), &rng)
+                            let weights = rng.floats(k * n), bias = rng.floats(n)
+                            let packed = try PackedPointwiseWeights(weights: weights, bias: bias, inputChannels: k, outputChannels: n, kernels: run.kernels)
+                            let out = Tensor(shape: TensorShape(1, 1, m, n)), ref = Tensor(shape: out.shape)
+                            out.fill(.nan)
+                            try PointwiseConv.run(input: input, weights: packed, output: out, threads: run.threadCount)
+                            try PointwiseConv.reference(input: input, weights: weights, bias: bias, output: ref)
+                            expectClose(out, ref, k: k, "gemm m=\(m) n=\(n) k=\(k) \(run.testDescription)")
+                        }
+                    }
+                }
+            }
         }
-    }
 
-    @Test("pointwise fused epilogues (activation and residual)", arguments: ActivationCase.allCases, [false, true])
-    func epilogues(activation: ActivationCase, residual: Bool) throws {
-        var rng = SeededRandom(seed: 7)
-        for (k, n) in [(24, 24), (31, 48), (96, 13), (256, 127)] {
-            let input = randomTensor(TensorShape(3, 3, 3, k), &rng)
-            let weights = rng.floats(k * n), bias = rng.floats(n)
-            let act = activation.make(channels: n, &rng)
-            let res = residual ? randomTensor(TensorShape(3, 3, 3, n), &rng) : nil
-            let packed = try PackedPointwiseWeights(weights: weights, bias: bias, inputChannels: k, outputChannels: n)
-            let out = Tensor(shape: TensorShape(3, 3, 3, n)), ref = Tensor(shape: out.shape)
-            try PointwiseConv.run(input: input, weights: packed, output: out, activation: act, residual: res)
-            try PointwiseConv.reference(input: input, weights: weights, bias: bias, output: ref, activation: act, residual: res)
-            expectClose(out, ref, k: k, "pointwise \(k)→\(n) \(activation) residual=\(residual)")
+        @Test("pointwise GEMM on NHWC shapes matches the reference", arguments: KernelRun.all)
+        func sweep(run: KernelRun) throws {
+            try run {
+                for k in sweepChannels {
+                    for n in [1, 13, 16, 31, 128] {
+                        var rng = SeededRandom(seed: UInt64(k * 1000 + n))
+                        for (batch, h, w) in [(1, 1, 1), (1, 3, 5), (3, 2, 3)] {
+                            let input = randomTensor(TensorShape(batch, h, w, k), &rng)
+                            let weights = rng.floats(k * n), bias = rng.floats(n)
+                            let packed = try PackedPointwiseWeights(weights: weights, bias: bias, inputChannels: k, outputChannels: n, kernels: run.kernels)
+                            let out = Tensor(shape: TensorShape(batch, h, w, n)), ref = Tensor(shape: out.shape)
+                            try PointwiseConv.run(input: input, weights: packed, output: out, threads: run.threadCount)
+                            try PointwiseConv.reference(input: input, weights: weights, bias: bias, output: ref)
+                            expectClose(out, ref, k: k, "pointwise \(input.shape)→\(n) \(run.testDescription)")
+                        }
+                    }
+                }
+            }
         }
-    }
 
-    @Test("a larger layer split across threads equals one thread")
-    func threadedEqualsSingle() throws {
-        var rng = SeededRandom(seed: 99)
-        let k = 64, n = 48
-        let input = randomTensor(TensorShape(2, 20, 19, k), &rng)
-        let packed = try PackedPointwiseWeights(weights: rng.floats(k * n), bias: rng.floats(n), inputChannels: k, outputChannels: n)
-        let one = Tensor(shape: TensorShape(2, 20, 19, n)), two = Tensor(shape: one.shape)
-        try PointwiseConv.run(input: input, weights: packed, output: one, activation: .relu, threads: .single)
-        try PointwiseConv.run(input: input, weights: packed, output: two, activation: .relu, threads: ThreadCount(2))
-        #expect(one.toArray() == two.toArray())
-    }
+        @Test("pointwise fused epilogues (activation and residual)", arguments: KernelRun.all)
+        func epilogues(run: KernelRun) throws {
+            try run {
+                for activation in ActivationCase.allCases {
+                    for residual in [false, true] {
+                        var rng = SeededRandom(seed: 7)
+                        for (k, n) in [(24, 24), (31, 48), (96, 13), (256, 127)] {
+                            let input = randomTensor(TensorShape(3, 3, 3, k), &rng)
+                            let weights = rng.floats(k * n), bias = rng.floats(n)
+                            let act = activation.make(channels: n, &rng)
+                            let res = residual ? randomTensor(TensorShape(3, 3, 3, n), &rng) : nil
+                            let packed = try PackedPointwiseWeights(weights: weights, bias: bias, inputChannels: k, outputChannels: n, kernels: run.kernels)
+                            let out = Tensor(shape: TensorShape(3, 3, 3, n)), ref = Tensor(shape: out.shape)
+                            try PointwiseConv.run(input: input, weights: packed, output: out, activation: act, residual: res, threads: run.threadCount)
+                            try PointwiseConv.reference(input: input, weights: weights, bias: bias, output: ref, activation: act, residual: res)
+                            expectClose(out, ref, k: k, "pointwise \(k)→\(n) \(activation) residual=\(residual) \(run.testDescription)")
+                        }
+                    }
+                }
+            }
+        }
 
-    @Test("fully connected (squeeze-excitation 1×1 on a 1×1 map) matches the reference", arguments: [1, 3])
-    func fullyConnected(batch: Int) throws {
-        var rng = SeededRandom(seed: 5)
-        for (k, n) in [(128, 8), (8, 128), (13, 31), (256, 16)] {
-            let input = randomTensor(TensorShape(batch, 1, 1, k), &rng)
-            let weights = rng.floats(k * n), bias = rng.floats(n)
-            let packed = try PackedPointwiseWeights(weights: weights, bias: bias, inputChannels: k, outputChannels: n)
-            let out = Tensor(shape: TensorShape(batch, 1, 1, n)), ref = Tensor(shape: out.shape)
-            let act = Activation.prelu(slopes: randomTensor(TensorShape(1, 1, 1, n), &rng))
-            try FullyConnected.run(input: input, weights: packed, output: out, activation: act)
-            try FullyConnected.reference(input: input, weights: weights, bias: bias, output: ref, activation: act)
-            expectClose(out, ref, k: k, "fc \(k)→\(n)")
+        @Test("a larger layer split across threads equals one thread, bit for bit", arguments: KernelConfiguration.testVariants)
+        func threadedEqualsSingle(kernels: KernelConfiguration) throws {
+            var rng = SeededRandom(seed: 99)
+            let k = 64, n = 48
+            let input = randomTensor(TensorShape(2, 20, 19, k), &rng)
+            let packed = try PackedPointwiseWeights(weights: rng.floats(k * n), bias: rng.floats(n), inputChannels: k, outputChannels: n, kernels: kernels)
+            let one = Tensor(shape: TensorShape(2, 20, 19, n))
+            try PointwiseConv.run(input: input, weights: packed, output: one, activation: .relu, threads: .single)
+            for threads in [2, 3, 8] {
+                let many = Tensor(shape: one.shape)
+                try KernelRun(kernels: kernels, threads: threads) {
+                    try PointwiseConv.run(input: input, weights: packed, output: many, activation: .relu, threads: ThreadCount(threads))
+                }
+                #expect(one.toArray() == many.toArray(), "\(kernels) on \(threads) threads")
+            }
         }
-    }
 
-    @Test("shape mismatches are errors, not traps")
-    func mismatches() throws {
-        let packed = try PackedPointwiseWeights(weights: [Float](repeating: 1, count: 6), bias: nil, inputChannels: 3, outputChannels: 2)
-        #expect(throws: TensorError.self) {
-            try PointwiseConv.run(input: Tensor(shape: TensorShape(1, 2, 2, 4)), weights: packed, output: Tensor(shape: TensorShape(1, 2, 2, 2)))
+        @Test("fully connected (squeeze-excitation 1×1 on a 1×1 map) matches the reference", arguments: KernelRun.single)
+        func fullyConnected(run: KernelRun) throws {
+            try run {
+                for batch in [1, 3, 7] {
+                    var rng = SeededRandom(seed: 5)
+                    for (k, n) in [(128, 8), (8, 128), (13, 31), (256, 16)] {
+                        let input = randomTensor(TensorShape(batch, 1, 1, k), &rng)
+                        let weights = rng.floats(k * n), bias = rng.floats(n)
+                        let packed = try PackedPointwiseWeights(weights: weights, bias: bias, inputChannels: k, outputChannels: n, kernels: run.kernels)
+                        let out = Tensor(shape: TensorShape(batch, 1, 1, n)), ref = Tensor(shape: out.shape)
+                        let act = Activation.prelu(slopes: randomTensor(TensorShape(1, 1, 1, n), &rng))
+                        try FullyConnected.run(input: input, weights: packed, output: out, activation: act)
+                        try FullyConnected.reference(input: input, weights: weights, bias: bias, output: ref, activation: act)
+                        expectClose(out, ref, k: k, "fc \(k)→\(n) batch \(batch) \(run.testDescription)")
+                    }
+                }
+            }
         }
-        #expect(throws: TensorError.self) {
-            try PointwiseConv.run(input: Tensor(shape: TensorShape(1, 2, 2, 3)), weights: packed, output: Tensor(shape: TensorShape(1, 2, 3, 2)))
-        }
-        #expect(throws: TensorError.self) {
-            try PackedPointwiseWeights(weights: [1, 2, 3], bias: nil, inputChannels: 2, outputChannels: 2)
+
+        @Test("shape mismatches are errors, not traps")
+        func mismatches() throws {
+            let packed = try PackedPointwiseWeights(weights: [Float](repeating: 1, count: 6), bias: nil, inputChannels: 3, outputChannels: 2)
+            #expect(throws: TensorError.self) {
+                try PointwiseConv.run(input: Tensor(shape: TensorShape(1, 2, 2, 4)), weights: packed, output: Tensor(shape: TensorShape(1, 2, 2, 2)))
+            }
+            #expect(throws: TensorError.self) {
+                try PointwiseConv.run(input: Tensor(shape: TensorShape(1, 2, 2, 3)), weights: packed, output: Tensor(shape: TensorShape(1, 2, 3, 2)))
+            }
+            #expect(throws: TensorError.self) {
+                try PackedPointwiseWeights(weights: [1, 2, 3], bias: nil, inputChannels: 2, outputChannels: 2)
+            }
         }
     }
 }

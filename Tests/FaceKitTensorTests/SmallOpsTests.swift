@@ -2,33 +2,34 @@ import FaceKitTensor
 import FaceKitTestSupport
 import Testing
 
+extension KernelTests {
 @Suite struct SmallOpsTests {
-    @Test("max pool 2×2/2 matches the reference, odd sizes included", arguments: sweepChannels)
-    func maxPool(channels: Int) throws {
+    @Test("max pool 2×2/2 matches the reference, odd sizes included", arguments: sweepChannels, KernelConfiguration.testVariants)
+    func maxPool(channels: Int, kernels: KernelConfiguration) throws {
         var rng = SeededRandom(seed: UInt64(channels))
         for (batch, h, w, padding) in [(1, 8, 8, Padding.valid), (3, 5, 7, .valid), (1, 5, 7, .same), (3, 2, 2, .same)] {
             let input = randomTensor(TensorShape(batch, h, w, channels), &rng)
             let g = try WindowGeometry(inputHeight: h, inputWidth: w, kernelHeight: 2, kernelWidth: 2, strideY: 2, strideX: 2, padding: padding)
             let out = Tensor(shape: TensorShape(batch, g.outputHeight, g.outputWidth, channels)), ref = Tensor(shape: out.shape)
-            try MaxPool.run(input: input, output: out, padding: padding)
+            try MaxPool.run(input: input, output: out, padding: padding, kernels: kernels)
             try MaxPool.reference(input: input, output: ref, padding: padding)
             #expect(out.toArray() == ref.toArray(), "maxpool \(input.shape) \(padding)")
         }
     }
 
-    @Test("global average pool matches the reference", arguments: sweepChannels)
-    func globalAverage(channels: Int) throws {
+    @Test("global average pool matches the reference", arguments: sweepChannels, KernelConfiguration.testVariants)
+    func globalAverage(channels: Int, kernels: KernelConfiguration) throws {
         var rng = SeededRandom(seed: UInt64(channels + 1))
         for (batch, h, w) in [(1, 7, 7), (3, 3, 5), (1, 1, 1)] {
             let input = randomTensor(TensorShape(batch, h, w, channels), &rng)
             let out = Tensor(shape: TensorShape(batch, 1, 1, channels)), ref = Tensor(shape: out.shape)
-            try GlobalAveragePool.run(input: input, output: out)
+            try GlobalAveragePool.run(input: input, output: out, kernels: kernels)
             try GlobalAveragePool.reference(input: input, output: ref)
             expectClose(out, ref, k: h * w, "gap \(input.shape)")
         }
     }
 
-    @Test("zero channel padding and spatial padding match the reference", arguments: [1, 3, 24, 31])
+    @Test("zero channel padding matches the reference", arguments: [1, 3, 24, 31])
     func padding(channels: Int) throws {
         var rng = SeededRandom(seed: 2)
         let input = randomTensor(TensorShape(3, 5, 4, channels), &rng)
@@ -37,34 +38,39 @@ import Testing
         try ChannelPad.run(input: input, output: out)
         try ChannelPad.reference(input: input, output: ref)
         #expect(out.toArray() == ref.toArray())
-        let sp = Tensor(shape: TensorShape(3, 8, 6, channels)), spRef = Tensor(shape: sp.shape)
-        try SpatialPad.run(input: input, output: sp, top: 1, bottom: 2, left: 0, right: 2, value: -1)
-        try SpatialPad.reference(input: input, output: spRef, top: 1, bottom: 2, left: 0, right: 2, value: -1)
-        #expect(sp.toArray() == spRef.toArray())
     }
 
-    @Test("add, channel scale, bias add and activations match the reference",
-          arguments: ActivationCase.allCases, sweepChannels)
-    func elementwise(activation: ActivationCase, channels: Int) throws {
+    @Test("add and channel scale match the reference",
+          arguments: ActivationCase.allCases, KernelConfiguration.testVariants)
+    func elementwise(activation: ActivationCase, kernels: KernelConfiguration) throws {
+      for channels in sweepChannels {
         var rng = SeededRandom(seed: UInt64(channels * 3))
         let shape = TensorShape(3, 3, 5, channels)
         let a = randomTensor(shape, &rng), b = randomTensor(shape, &rng)
         let act = activation.make(channels: channels, &rng)
         let out = Tensor(shape: shape), ref = Tensor(shape: shape)
-        try Add.run(a, b, output: out, activation: act)
+        try Add.run(a, b, output: out, activation: act, kernels: kernels)
         try Add.reference(a, b, output: ref, activation: act)
         expectClose(out, ref, k: 1, "add")
         let scale = randomTensor(TensorShape(3, 1, 1, channels), &rng)
-        try ChannelScale.run(input: a, scale: scale, output: out, residual: b)
+        try ChannelScale.run(input: a, scale: scale, output: out, residual: b, kernels: kernels)
         try ChannelScale.reference(input: a, scale: scale, output: ref, residual: b)
         expectClose(out, ref, k: 1, "channel scale")
-        let bias = randomTensor(TensorShape(1, 1, 1, channels), &rng)
-        try BiasAdd.run(input: a, bias: bias, output: out, activation: act)
-        try BiasAdd.reference(input: a, bias: bias, output: ref, activation: act)
-        expectClose(out, ref, k: 1, "bias add")
-        try Activate.run(input: a, output: out, activation: act)
-        try Activate.reference(input: a, output: ref, activation: act)
-        expectClose(out, ref, k: 1, "activation")
+      }
+    }
+
+    @Test("dot product matches the Double reference at every length around the vector sizes", arguments: KernelConfiguration.testVariants)
+    func dot(kernels: KernelConfiguration) {
+        var rng = SeededRandom(seed: 41)
+        for n in [0, 1, 7, 8, 9, 31, 32, 33, 64, 255, 256, 257, 512] {
+            let a = rng.floats(n), b = rng.floats(n)
+            let fast = VectorOps.dot(a, b, count: n, kernels: kernels)
+            let ref = VectorOps.referenceDot(a, b, count: n)
+            #expect(worstDifference([fast], [ref]).isWithin(1e-6 * Float(max(n, 1))), "dot n=\(n) \(kernels): \(fast) vs \(ref)")
+        }
+        var nan = rng.floats(40)
+        nan[37] = .nan
+        #expect(VectorOps.dot(nan, nan, count: 40, kernels: kernels).isNaN)
     }
 
     @Test("the arena hands out aligned, disjoint tensors and refuses to overflow")
@@ -77,4 +83,5 @@ import Testing
         #expect(throws: TensorError.self) { try arena.tensor(shape: TensorShape(1, 1, 1, 40)) }
         #expect(throws: TensorError.self) { try b.reshape(to: TensorShape(1, 1, 1, 21)) }
     }
+}
 }

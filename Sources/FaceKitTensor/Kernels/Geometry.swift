@@ -1,6 +1,7 @@
 // Output size and padding of a windowed op (convolution, depthwise, pooling),
 // with TensorFlow's SAME rule: total = max((ceil(in/s) − 1)·s + k − in, 0),
 // before = total / 2, after = the rest (the extra row/column goes bottom/right).
+import FaceKitKernelABI
 
 /// How a windowed op pads its input.
 public enum Padding: Sendable, Equatable {
@@ -78,5 +79,20 @@ public struct WindowGeometry: Sendable, Equatable {
     func cols(_ ox: Int) -> (ix0: Int, lo: Int, hi: Int) {
         let ix0 = ox * strideX - padLeft
         return (ix0, max(0, -ix0), min(kernelWidth, inputWidth - ix0))
+    }
+}
+
+extension WindowGeometry {
+    /// The micro-kernels' argument record for this window over `input`.
+    func arguments(
+        input: Tensor, inputChannels: Int, outputChannels: Int, packed: UnsafeMutablePointer<Float>?, packedStride: Int,
+        output: Tensor, residual: Tensor?, activation: Activation
+    ) -> WindowArguments {
+        WindowArguments(
+            input: input.data, inputHeight: inputHeight, inputWidth: inputWidth, inputChannels: inputChannels,
+            kernelHeight: kernelHeight, kernelWidth: kernelWidth, strideY: strideY, strideX: strideX,
+            padTop: padTop, padLeft: padLeft, outputHeight: outputHeight, outputWidth: outputWidth,
+            outputChannels: outputChannels, packed: packed.map { UnsafePointer($0) }, packedStride: packedStride,
+            output: output.data, residual: residual.map { UnsafePointer($0.data) }, epilogue: activation.epilogue)
     }
 }

@@ -1,29 +1,34 @@
+import FaceKitKernelABI
+
 // Pointwise (1×1) convolution as a register-blocked GEMM over pre-packed weights.
 //
 //   input   [M, K]   M = N·H·W pixels, K = input channels (NHWC rows)
 //   weights [K, N]   TensorFlow's [1, 1, K, N], N = output channels
 //   output  [M, N]   = act(input · weights + bias [+ residual])
 //
-// Packed layout (XNNPACK style): panels of 16 output channels, each
-// [16 bias][K × 16 weights], zero-padded past N. The micro-kernel
-// `f32GEMM6x16` keeps a 6×16 tile of C in 12 vector registers; it also takes the last
-// 2–5 rows of M, and `f32GEMM1x16` a single leftover row.
+// Packed layout (XNNPACK style): panels of W output channels, each [W bias][K × W weights],
+// zero-padded past N; W is the kernel configuration's panel width (16 for the 8-lane
+// f32-gemm 6x16 of the baseline and AVX2 variants, 32 for AVX-512's 16-lane 6x32). The
+// micro-kernels live in `MicroKernels/Source/GEMM.swift`; this file packs, validates and splits
+// the work between threads.
 
-/// Pointwise weights packed in 16-channel panels with the bias first.
+/// Pointwise weights packed in panels with the bias first, for one kernel configuration.
 public struct PackedPointwiseWeights: Sendable {
-    /// Panel width in output channels.
-    public static let panelWidth = 16
     /// K, the input channels.
     public let inputChannels: Int
     /// N, the output channels.
     public let outputChannels: Int
+    /// The micro-kernels these weights are packed for, and that run them.
+    public let kernels: KernelConfiguration
+    /// Panel width in output channels.
+    public var panelWidth: Int { kernels.table.gemmPanelWidth }
     let panels: Int
     let storage: AlignedBuffer
 
-    var panelStride: Int { Self.panelWidth * (inputChannels + 1) }
-
-    /// Packs `weights` ([K, N] row-major, TensorFlow's HWIO for a 1×1 kernel) and `bias` ([N] or nil).
-    public init(weights: [Float], bias: [Float]?, inputChannels k: Int, outputChannels n: Int) throws {
+    /// Packs `weights` ([K, N] row-major, TensorFlow's HWIO for a 1×1 kernel) and `bias` ([N] or nil)
+    /// for `kernels` (by default the process's ``KernelConfiguration/current``).
+    public init(weights: [Float], bias: [Float]?, inputChannels k: Int, outputChannels n: Int,
+                kernels: KernelConfiguration = .current) throws {
         guard k > 0, n > 0 else {
             throw TensorError.invalidArgument(operation: "pointwise pack", reason: "empty weights \(k)x\(n)")
         }
@@ -35,16 +40,18 @@ public struct PackedPointwiseWeights: Sendable {
         }
         inputChannels = k
         outputChannels = n
-        panels = (n + 15) / 16
-        let stride = 16 * (k + 1)
+        self.kernels = kernels
+        let width = kernels.table.gemmPanelWidth
+        panels = (n + width - 1) / width
+        let stride = width * (k + 1)
         storage = AlignedBuffer(count: panels * stride)
         let p = storage.pointer
         for panel in 0..<panels {
             let base = p + panel * stride
-            for j in 0..<16 where panel * 16 + j < n {
-                let col = panel * 16 + j
+            for j in 0..<width where panel * width + j < n {
+                let col = panel * width + j
                 base[j] = bias?[col] ?? 0
-                for kk in 0..<k { base[16 + kk * 16 + j] = weights[kk * n + col] }
+                for kk in 0..<k { base[width + kk * width + j] = weights[kk * n + col] }
             }
         }
     }
@@ -59,10 +66,10 @@ public enum PointwiseConv {
     ) throws {
         let s = input.shape
         try validate(s, weights, output, activation, residual)
-        f32GEMM(
-            a: input.data, m: s.pixels, weights: weights, c: output.data,
-            epilogue: EpilogueKind(activation), residual: residual.map { UnsafePointer($0.data) },
-            threads: threads)
+        let args = GEMMArguments(
+            a: input.data, m: s.pixels, k: weights.inputChannels, packed: weights.storage.pointer, n: weights.outputChannels,
+            c: output.data, residual: residual.map { UnsafePointer($0.data) }, epilogue: activation.epilogue)
+        f32GEMM(args, weights: weights, threads: threads)
     }
 
     /// The same result by three nested loops; the oracle for `run`.
@@ -97,127 +104,23 @@ public enum PointwiseConv {
         try act.validate(channels: w.outputChannels, operation: "pointwise")
     }
 
-    /// C[M, N] = epilogue(A[M, K] · B + bias), split across threads by row groups or panels.
-    static func f32GEMM(
-        a: UnsafePointer<Float>, m: Int, weights w: PackedPointwiseWeights, c: UnsafeMutablePointer<Float>,
-        epilogue: EpilogueKind, residual: UnsafePointer<Float>?, threads: ThreadCount
-    ) {
-        let rowBlocks = (m + 5) / 6
-        let flops = 2 * m * w.inputChannels * w.outputChannels
+    /// C[M, N] = epilogue(A[M, K] · B + bias), split across threads by row tiles or panels.
+    static func f32GEMM(_ args: GEMMArguments, weights w: PackedPointwiseWeights, threads: ThreadCount) {
+        let table = w.kernels.table
+        let rowBlocks = (args.m + table.gemmRowTile - 1) / table.gemmRowTile
+        let flops = 2 * args.m * w.inputChannels * w.outputChannels
         // Below ~0.5 MFLOP a second thread costs more than it saves.
-        let useThreads = flops < 500_000 ? ThreadCount.single : threads
-        // Each thread takes a contiguous range of row blocks and sweeps every panel over it
-        // (panel outer: the 16-column panel stays in L1 while A streams past it). Measured
-        // against row groups of 48–768 rows with all panels inside: slower on one thread.
-        // Splitting rows makes every thread read all weights (K·N) and its share of A; splitting
-        // panels makes every thread read all of A (M·K) and its share of the weights. Split the
-        // larger operand.
-        let splitRows = w.panels < useThreads.value || (m >= w.outputChannels && rowBlocks >= useThreads.value * 4)
+        let useThreads = flops < Tuning.current.gemmMinimumFlops ? ThreadCount.single : threads
+        // Each thread takes a contiguous range of row tiles and sweeps every panel over it
+        // (panel outer: the panel stays in L1 while A streams past it). Splitting rows makes
+        // every thread read all weights (K·N) and its share of A; splitting panels makes every
+        // thread read all of A (M·K) and its share of the weights. Split the larger operand.
+        let splitRows = w.panels < useThreads.value || (args.m >= w.outputChannels && rowBlocks >= useThreads.value * 4)
         if splitRows {
-            parallelFor(rowBlocks, threads: useThreads) { b0, b1 in
-                for panel in 0..<w.panels {
-                    gemmTiles(a, m, w, c, epilogue, residual, rowBlocks: b0..<b1, panel: panel)
-                }
-            }
+            parallelFor(rowBlocks, threads: useThreads) { b0, b1 in table.gemm(args, b0..<b1, 0..<w.panels) }
         } else {
-            parallelFor(w.panels, threads: useThreads) { p0, p1 in
-                for panel in p0..<p1 {
-                    gemmTiles(a, m, w, c, epilogue, residual, rowBlocks: 0..<rowBlocks, panel: panel)
-                }
-            }
+            parallelFor(w.panels, threads: useThreads) { p0, p1 in table.gemm(args, 0..<rowBlocks, p0..<p1) }
         }
-    }
-
-    @inline(__always)
-    static func gemmTiles(
-        _ a: UnsafePointer<Float>, _ m: Int, _ w: PackedPointwiseWeights, _ c: UnsafeMutablePointer<Float>,
-        _ epilogue: EpilogueKind, _ residual: UnsafePointer<Float>?, rowBlocks: Range<Int>, panel: Int
-    ) {
-        let k = w.inputChannels, n = w.outputChannels
-        let packed = UnsafePointer(w.storage.pointer + panel * w.panelStride)
-        let n0 = panel * 16
-        let cols = min(16, n - n0)
-        for block in rowBlocks {
-            let m0 = block * 6
-            let rows = min(6, m - m0)
-            if rows >= 2 {
-                // A partial tile of 2–5 rows costs one 6-row pass; row by row, each row's two
-                // accumulator chains would wait on FMA latency.
-                f32GEMM6x16(a + m0 * k, k, packed, c + m0 * n + n0, n, cols, n0, epilogue, residual.map { $0 + m0 * n + n0 }, rows: rows)
-            } else {
-                for r in 0..<rows {
-                    f32GEMM1x16(a + (m0 + r) * k, k, packed, c + (m0 + r) * n + n0, cols, n0, epilogue,
-                                residual.map { $0 + (m0 + r) * n + n0 })
-                }
-            }
-        }
-    }
-
-    /// Writes a 16-wide row of results (`cols` of them) through the epilogue.
-    @inline(__always)
-    static func storeRow(
-        _ lo: F32x8, _ hi: F32x8, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n0: Int,
-        _ e: EpilogueKind, _ r: UnsafePointer<Float>?
-    ) {
-        var lo = lo, hi = hi
-        if cols == 16 {
-            if let r { lo += load8(r); hi += load8(r + 8) }
-            store8(e.apply(lo, channel: n0), c)
-            store8(e.apply(hi, channel: n0 + 8), c + 8)
-        } else {
-            for j in 0..<cols {
-                var v = j < 8 ? lo[j] : hi[j - 8]
-                if let r { v += r[j] }
-                c[j] = e.apply(v, channel: n0 + j)
-            }
-        }
-    }
-
-    /// f32 GEMM micro-kernel, 6 rows × 16 columns, 8-lane SIMD. With `rows` < 6 the missing
-    /// rows re-read the last real one and their results are not stored.
-    @inline(__always)
-    static func f32GEMM6x16(
-        _ a: UnsafePointer<Float>, _ k: Int, _ packed: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-        _ ldc: Int, _ cols: Int, _ n0: Int, _ e: EpilogueKind, _ residual: UnsafePointer<Float>?, rows: Int = 6
-    ) {
-        let b0 = load8(packed), b1 = load8(packed + 8)
-        var c00 = b0, c01 = b1, c10 = b0, c11 = b1, c20 = b0, c21 = b1
-        var c30 = b0, c31 = b1, c40 = b0, c41 = b1, c50 = b0, c51 = b1
-        var w = packed + 16
-        let a0 = a, a1 = a + min(1, rows - 1) * k, a2 = a + min(2, rows - 1) * k
-        let a3 = a + min(3, rows - 1) * k, a4 = a + min(4, rows - 1) * k, a5 = a + min(5, rows - 1) * k
-        for kk in 0..<k {
-            let wl = load8(w), wh = load8(w + 8)
-            let x0 = F32x8(repeating: a0[kk]); c00 = madd(c00, x0, wl); c01 = madd(c01, x0, wh)
-            let x1 = F32x8(repeating: a1[kk]); c10 = madd(c10, x1, wl); c11 = madd(c11, x1, wh)
-            let x2 = F32x8(repeating: a2[kk]); c20 = madd(c20, x2, wl); c21 = madd(c21, x2, wh)
-            let x3 = F32x8(repeating: a3[kk]); c30 = madd(c30, x3, wl); c31 = madd(c31, x3, wh)
-            let x4 = F32x8(repeating: a4[kk]); c40 = madd(c40, x4, wl); c41 = madd(c41, x4, wh)
-            let x5 = F32x8(repeating: a5[kk]); c50 = madd(c50, x5, wl); c51 = madd(c51, x5, wh)
-            w += 16
-        }
-        storeRow(c00, c01, c, cols, n0, e, residual)
-        storeRow(c10, c11, c + ldc, cols, n0, e, residual.map { $0 + ldc })
-        if rows > 2 { storeRow(c20, c21, c + 2 * ldc, cols, n0, e, residual.map { $0 + 2 * ldc }) }
-        if rows > 3 { storeRow(c30, c31, c + 3 * ldc, cols, n0, e, residual.map { $0 + 3 * ldc }) }
-        if rows > 4 { storeRow(c40, c41, c + 4 * ldc, cols, n0, e, residual.map { $0 + 4 * ldc }) }
-        if rows > 5 { storeRow(c50, c51, c + 5 * ldc, cols, n0, e, residual.map { $0 + 5 * ldc }) }
-    }
-
-    /// f32 GEMM micro-kernel for the leftover rows: 1 row × 16 columns.
-    @inline(__always)
-    static func f32GEMM1x16(
-        _ a: UnsafePointer<Float>, _ k: Int, _ packed: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-        _ cols: Int, _ n0: Int, _ e: EpilogueKind, _ residual: UnsafePointer<Float>?
-    ) {
-        var lo = load8(packed), hi = load8(packed + 8)
-        var w = packed + 16
-        for kk in 0..<k {
-            let x = F32x8(repeating: a[kk])
-            lo = madd(lo, x, load8(w)); hi = madd(hi, x, load8(w + 8))
-            w += 16
-        }
-        storeRow(lo, hi, c, cols, n0, e, residual)
     }
 }
 

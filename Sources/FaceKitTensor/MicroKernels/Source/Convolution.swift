@@ -1,0 +1,144 @@
+// f32 general convolution micro-kernels (the stems: 5×5/2 in BlazeFace, 3×3/2 in the embedder).
+//
+//   input   [N, H, W, Cin]
+//   packed  blocks of 8 output channels, each [8 bias][KH·KW·Cin × 8] (`packedStride` floats
+//           a block), the block count padded with zero blocks to a multiple of 3
+//   output  [N, OH, OW, Cout] = epilogue(conv + bias [+ residual])
+//
+// f32-conv 4x24, 8 lanes: 4 horizontally adjacent output pixels × 3 blocks of 8 channels in 12
+// registers, each weight vector loaded once for 4 pixels. Pixels whose window is cut by the
+// left or right border take `f32ConvPixel`, 4 blocks of one pixel at a time.
+import FaceKitKernelABI
+
+/// Output rows `rows` (counted over the whole batch).
+func f32Conv(_ g: WindowArguments, _ rows: Range<Int>) {
+    let blocks = (g.outputChannels + 7) / 8
+    // Output columns whose whole window lies inside the input, horizontally.
+    // (A negative span means no such column; it is tested before the truncating division.)
+    let first = min(g.outputWidth, (g.padLeft + g.strideX - 1) / g.strideX)
+    let span = g.inputWidth - g.kernelWidth + g.padLeft
+    let last = span < 0 ? first : max(first, min(g.outputWidth, span / g.strideX + 1))
+    for r in rows {
+        let n = r / g.outputHeight, oy = r % g.outputHeight
+        let image = g.input + n * g.inputHeight * g.inputWidth * g.inputChannels
+        let rowOut = (n * g.outputHeight + oy) * g.outputWidth * g.outputChannels
+        let res = g.residual.map { $0 + rowOut }
+        var ox = 0
+        while ox < g.outputWidth {
+            if ox >= first && ox + 4 <= last {
+                for b in stride(from: 0, to: blocks, by: 3) {
+                    f32ConvTile4x24(image, g, oy, ox, b, g.output + rowOut, res)
+                }
+                ox += 4
+            } else {
+                let o = ox * g.outputChannels
+                f32ConvPixel(image, g, blocks, oy, ox, g.output + rowOut + o, res.map { $0 + o })
+                ox += 1
+            }
+        }
+    }
+}
+
+@inline(__always)
+func f32ConvTile4x24(
+    _ image: UnsafePointer<Float>, _ g: WindowArguments, _ oy: Int, _ ox: Int, _ b0: Int,
+    _ rowOut: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?
+) {
+    let iy0 = oy * g.strideY - g.padTop
+    let kyLo = max(0, -iy0), kyHi = max(kyLo, min(g.kernelHeight, g.inputHeight - iy0))
+    let cin = g.inputChannels, cout = g.outputChannels, stride = g.packedStride
+    let p0 = g.packed! + b0 * stride
+    var a00 = load8(p0), a01 = load8(p0 + stride), a02 = load8(p0 + 2 * stride)
+    var a10 = a00, a11 = a01, a12 = a02, a20 = a00, a21 = a01, a22 = a02, a30 = a00, a31 = a01, a32 = a02
+    let ix0 = ox * g.strideX - g.padLeft, step = g.strideX * cin
+    for ky in kyLo..<kyHi {
+        for kx in 0..<g.kernelWidth {
+            let src = image + ((iy0 + ky) * g.inputWidth + ix0 + kx) * cin
+            var wp = p0 + 8 + (ky * g.kernelWidth + kx) * cin * 8
+            for ci in 0..<cin {
+                let w0 = load8(wp), w1 = load8(wp + stride), w2 = load8(wp + 2 * stride)
+                let x0 = F32x8(repeating: src[ci]), x1 = F32x8(repeating: src[ci + step])
+                let x2 = F32x8(repeating: src[ci + 2 * step]), x3 = F32x8(repeating: src[ci + 3 * step])
+                a00 = madd(a00, x0, w0); a01 = madd(a01, x0, w1); a02 = madd(a02, x0, w2)
+                a10 = madd(a10, x1, w0); a11 = madd(a11, x1, w1); a12 = madd(a12, x1, w2)
+                a20 = madd(a20, x2, w0); a21 = madd(a21, x2, w1); a22 = madd(a22, x2, w2)
+                a30 = madd(a30, x3, w0); a31 = madd(a31, x3, w1); a32 = madd(a32, x3, w2)
+                wp += 8
+            }
+        }
+    }
+    let e = g.epilogue
+    storeConvPixel(a00, a01, a02, rowOut + ox * cout, b0, cout, e, residual.map { $0 + ox * cout })
+    storeConvPixel(a10, a11, a12, rowOut + (ox + 1) * cout, b0, cout, e, residual.map { $0 + (ox + 1) * cout })
+    storeConvPixel(a20, a21, a22, rowOut + (ox + 2) * cout, b0, cout, e, residual.map { $0 + (ox + 2) * cout })
+    storeConvPixel(a30, a31, a32, rowOut + (ox + 3) * cout, b0, cout, e, residual.map { $0 + (ox + 3) * cout })
+}
+
+/// Writes 3 blocks of 8 channels (from block `b0`) of one pixel through the epilogue.
+@inline(__always)
+func storeConvPixel(
+    _ v0: F32x8, _ v1: F32x8, _ v2: F32x8, _ out: UnsafeMutablePointer<Float>, _ b0: Int, _ cout: Int,
+    _ e: Epilogue, _ residual: UnsafePointer<Float>?
+) {
+    storeConvBlock(v0, out, b0 * 8, cout, e, residual)
+    if (b0 + 1) * 8 < cout { storeConvBlock(v1, out, (b0 + 1) * 8, cout, e, residual) }
+    if (b0 + 2) * 8 < cout { storeConvBlock(v2, out, (b0 + 2) * 8, cout, e, residual) }
+}
+
+/// Writes channels `c0 ..< min(c0 + 8, cout)` of one pixel through the epilogue.
+@inline(__always)
+func storeConvBlock(
+    _ v: F32x8, _ out: UnsafeMutablePointer<Float>, _ c0: Int, _ cout: Int, _ e: Epilogue, _ residual: UnsafePointer<Float>?
+) {
+    if c0 + 8 <= cout {
+        var v = v
+        if let residual { v += load8(residual + c0) }
+        store8(activate(v, e, channel: c0), out + c0)
+    } else {
+        for l in 0..<(cout - c0) {
+            var x = v[l]
+            if let residual { x += residual[c0 + l] }
+            out[c0 + l] = activate(x, e, channel: c0 + l)
+        }
+    }
+}
+
+/// One output pixel, all output channels, up to 4 blocks of 8 at a time, with bounds checks.
+@inline(__always)
+func f32ConvPixel(
+    _ image: UnsafePointer<Float>, _ g: WindowArguments, _ blocks: Int, _ oy: Int, _ ox: Int,
+    _ out: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?
+) {
+    let iy0 = oy * g.strideY - g.padTop, ix0 = ox * g.strideX - g.padLeft
+    let kyLo = max(0, -iy0), kyHi = max(kyLo, min(g.kernelHeight, g.inputHeight - iy0))
+    let kxLo = max(0, -ix0), kxHi = max(kxLo, min(g.kernelWidth, g.inputWidth - ix0))
+    let cin = g.inputChannels, cout = g.outputChannels, stride = g.packedStride, e = g.epilogue
+    var b = 0
+    while b < blocks {
+        let count = min(4, blocks - b)
+        let p0 = g.packed! + b * stride
+        var acc0 = load8(p0)
+        var acc1 = count > 1 ? load8(p0 + stride) : F32x8()
+        var acc2 = count > 2 ? load8(p0 + 2 * stride) : F32x8()
+        var acc3 = count > 3 ? load8(p0 + 3 * stride) : F32x8()
+        for ky in kyLo..<kyHi {
+            for kx in kxLo..<kxHi {
+                let src = image + ((iy0 + ky) * g.inputWidth + (ix0 + kx)) * cin
+                let tap = 8 + ((ky * g.kernelWidth + kx) * cin) * 8
+                for ci in 0..<cin {
+                    let x = F32x8(repeating: src[ci])
+                    let wp = p0 + tap + ci * 8
+                    acc0 = madd(acc0, x, load8(wp))
+                    if count > 1 { acc1 = madd(acc1, x, load8(wp + stride)) }
+                    if count > 2 { acc2 = madd(acc2, x, load8(wp + 2 * stride)) }
+                    if count > 3 { acc3 = madd(acc3, x, load8(wp + 3 * stride)) }
+                }
+            }
+        }
+        storeConvBlock(acc0, out, b * 8, cout, e, residual)
+        if count > 1 { storeConvBlock(acc1, out, (b + 1) * 8, cout, e, residual) }
+        if count > 2 { storeConvBlock(acc2, out, (b + 2) * 8, cout, e, residual) }
+        if count > 3 { storeConvBlock(acc3, out, (b + 3) * 8, cout, e, residual) }
+        b += count
+    }
+}

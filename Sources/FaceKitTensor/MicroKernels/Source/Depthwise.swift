@@ -1,0 +1,119 @@
+// f32 depthwise convolution (channel multiplier 1) micro-kernels.
+//
+//   input   [N, H, W, C]
+//   packed  [C' bias][KH·KW × C'], C' = C rounded up to 8 (`packedStride` = C')
+//   output  [N, OH, OW, C] = epilogue(dwconv + bias [+ residual])
+//
+// f32-dwconv 3x3 row, 8 lanes: an output row whose 3 input rows all exist is swept in tiles of
+// 8 pixels, each 8-channel block's 9 weights and bias held in registers across the tile.
+// Border pixels, border rows, leftover channels and other kernel sizes (the embedder's 7×7
+// global depthwise) take the general tap loop `f32DWConvPixel`.
+import FaceKitKernelABI
+
+/// Output rows `rows` (counted over the whole batch).
+func f32DWConv(_ g: WindowArguments, _ rows: Range<Int>) {
+    let c = g.inputChannels, packed = g.packed!
+    let is3x3 = g.kernelHeight == 3 && g.kernelWidth == 3
+    for r in rows {
+        let n = r / g.outputHeight, oy = r % g.outputHeight
+        let image = g.input + n * g.inputHeight * g.inputWidth * c
+        let rowOut = (n * g.outputHeight + oy) * g.outputWidth * c
+        let iy0 = oy * g.strideY - g.padTop
+        if is3x3 && iy0 >= 0 && iy0 + 3 <= g.inputHeight {
+            f32DWConv3x3Row(image, g, packed, oy, g.output + rowOut, g.residual.map { $0 + rowOut })
+        } else {
+            for ox in 0..<g.outputWidth {
+                let o = rowOut + ox * c
+                f32DWConvPixel(image, g, packed, 0, c, oy, ox, g.output + o, g.residual.map { $0 + o })
+            }
+        }
+    }
+}
+
+@inline(__always)
+func f32DWConv3x3Row(
+    _ image: UnsafePointer<Float>, _ g: WindowArguments, _ w: UnsafePointer<Float>, _ oy: Int,
+    _ out: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?
+) {
+    let c = g.inputChannels, cp = g.packedStride, sx = g.strideX, e = g.epilogue
+    // Output columns whose 3 input columns are all inside: ix0 = ox·s − padLeft ≥ 0 and ix0 + 2 < W.
+    // (A row narrower than the kernel has none: the span is negative, and Swift's division
+    // truncates towards zero, so it is tested before dividing.)
+    let first = min(g.outputWidth, (g.padLeft + sx - 1) / sx)
+    let span = g.inputWidth - 3 + g.padLeft
+    let last = span < 0 ? first : max(first, min(g.outputWidth, span / sx + 1))
+    let rowStride = g.inputWidth * c
+    let rowBase = image + (oy * g.strideY - g.padTop) * rowStride
+    for ox in 0..<first { f32DWConvPixel(image, g, w, 0, c, oy, ox, out + ox * c, residual.map { $0 + ox * c }) }
+    // Tiles of 8 pixels: the tile's 3 input rows stay in L1 while every channel block passes
+    // over them with its weights in registers.
+    var t0 = first
+    while t0 < last {
+        let t1 = min(last, t0 + 8)
+        var ch = 0
+        while ch + 8 <= c {
+            let q = w + ch
+            let b = load8(q)
+            let w0 = load8(q + cp), w1 = load8(q + 2 * cp), w2 = load8(q + 3 * cp)
+            let w3 = load8(q + 4 * cp), w4 = load8(q + 5 * cp), w5 = load8(q + 6 * cp)
+            let w6 = load8(q + 7 * cp), w7 = load8(q + 8 * cp), w8 = load8(q + 9 * cp)
+            for ox in t0..<t1 {
+                let p = rowBase + (ox * sx - g.padLeft) * c + ch
+                var acc = madd(b, load8(p), w0)
+                acc = madd(acc, load8(p + c), w1)
+                acc = madd(acc, load8(p + 2 * c), w2)
+                acc = madd(acc, load8(p + rowStride), w3)
+                acc = madd(acc, load8(p + rowStride + c), w4)
+                acc = madd(acc, load8(p + rowStride + 2 * c), w5)
+                acc = madd(acc, load8(p + 2 * rowStride), w6)
+                acc = madd(acc, load8(p + 2 * rowStride + c), w7)
+                acc = madd(acc, load8(p + 2 * rowStride + 2 * c), w8)
+                if let residual { acc += load8(residual + ox * c + ch) }
+                store8(activate(acc, e, channel: ch), out + ox * c + ch)
+            }
+            ch += 8
+        }
+        if ch < c {
+            for ox in t0..<t1 { f32DWConvPixel(image, g, w, ch, c, oy, ox, out + ox * c, residual.map { $0 + ox * c }) }
+        }
+        t0 = t1
+    }
+    for ox in last..<g.outputWidth { f32DWConvPixel(image, g, w, 0, c, oy, ox, out + ox * c, residual.map { $0 + ox * c }) }
+}
+
+/// Channels `c0 ..< c1` of one output pixel, any kernel size, with bounds checks.
+@inline(__always)
+func f32DWConvPixel(
+    _ image: UnsafePointer<Float>, _ g: WindowArguments, _ w: UnsafePointer<Float>, _ c0: Int, _ c1: Int,
+    _ oy: Int, _ ox: Int, _ out: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?
+) {
+    let c = g.inputChannels, cp = g.packedStride, kw = g.kernelWidth, e = g.epilogue
+    let iy0 = oy * g.strideY - g.padTop, ix0 = ox * g.strideX - g.padLeft
+    let kyLo = max(0, -iy0), kyHi = max(kyLo, min(g.kernelHeight, g.inputHeight - iy0))
+    let kxLo = max(0, -ix0), kxHi = max(kxLo, min(kw, g.inputWidth - ix0))
+    let rowStride = g.inputWidth * c
+    let origin = image + (iy0 * g.inputWidth + ix0) * c
+    var ch = c0
+    while ch + 8 <= c1 {
+        var acc = load8(w + ch)
+        for ky in kyLo..<kyHi {
+            for kx in kxLo..<kxHi {
+                acc = madd(acc, load8(origin + ky * rowStride + kx * c + ch), load8(w + (1 + ky * kw + kx) * cp + ch))
+            }
+        }
+        if let residual { acc += load8(residual + ch) }
+        store8(activate(acc, e, channel: ch), out + ch)
+        ch += 8
+    }
+    while ch < c1 {
+        var acc = w[ch]
+        for ky in kyLo..<kyHi {
+            for kx in kxLo..<kxHi {
+                acc += origin[ky * rowStride + kx * c + ch] * w[(1 + ky * kw + kx) * cp + ch]
+            }
+        }
+        if let residual { acc += residual[ch] }
+        out[ch] = activate(acc, e, channel: ch)
+        ch += 1
+    }
+}
