@@ -1,4 +1,5 @@
 // Timing helpers: repeated runs, median and 90th percentile, printed as a table or JSON lines.
+import FaceKitTensor
 import Foundation
 
 struct Measurement {
@@ -51,7 +52,11 @@ func measureInterleaved(seconds: Double, _ first: () throws -> Void, _ second: (
 struct Output {
     var json: Bool
 
+    /// Prints one measurement: a JSON line (which always says which kernel variant ran, as
+    /// `"kernels"`), or the table row.
     func emit(_ fields: [(String, Any)], table: String) {
+        var fields = fields
+        if !fields.contains(where: { $0.0 == "kernels" }) { fields.append(("kernels", KernelConfiguration.current.name)) }
         if json {
             let body = fields.map { key, value -> String in
                 let v: String
@@ -69,15 +74,9 @@ struct Output {
     }
 }
 
-/// Which SIMD build this is.
+/// Which micro-kernels run, and what the CPU offers.
 var buildDescription: String {
-    #if FACEKIT_FMA
-    return "FMA build (FACEKIT_FMA)"
-    #elseif arch(arm64)
-    return "arm64 build (NEON FMA)"
-    #else
-    return "portable build (no CPU flags)"
-    #endif
+    "kernels \(KernelConfiguration.current.name) (CPU: \(KernelConfiguration.cpuFeatures); FACEKIT_KERNELS forces one of \(KernelConfiguration.available.map(\.name).joined(separator: ", ")))"
 }
 
 /// `s` padded with spaces to `width` characters.

@@ -1,7 +1,8 @@
 // `swift run -c release bench [kernels] [--json]`
 //
-// Speed is measured here, never asserted in tests. Build with
-// `-Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DFACEKIT_FMA` to measure the AVX2+FMA build.
+// Speed is measured here, never asserted in tests. The micro-kernels are chosen at start-up
+// from the CPU's features; `FACEKIT_KERNELS=baseline|avx2|avx512` forces one, and every JSON
+// line says which ran ("kernels").
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -10,7 +10,7 @@ struct FaceKitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "facekit",
         abstract: "Face detection, alignment, embedding and matching in pure Swift.",
-        subcommands: [DetectCommand.self, EmbedCommand.self, CompareCommand.self, AnnotateCommand.self, EnrollCommand.self, IdentifyCommand.self, GalleryCommand.self, EvaluateCommand.self, WeightsCommand.self])
+        subcommands: [DetectCommand.self, EmbedCommand.self, CompareCommand.self, AnnotateCommand.self, EnrollCommand.self, IdentifyCommand.self, GalleryCommand.self, EvaluateCommand.self, WeightsCommand.self, CPUCommand.self])
 }
 
 /// Options every command that loads models shares.
