@@ -5,23 +5,24 @@ import Testing
 extension KernelTests {
     @Suite struct Pointwise {
         /// The GEMM micro-kernel tester (as XNNPACK's GemmMicrokernelTester): M across the
-        /// 6-row tile (1 … 3 tiles + 1: partial tiles of every height), N below, at and above
-        /// the panel width (16, or 32 for the AVX-512 layout) up to 3 panels + 1, K across
-        /// small and vector-sized values; tolerance grows with K.
+        /// 4- and 6-row tiles (1 … 3 tiles + 1: partial tiles of every height), N below, at and
+        /// above each panel width (16 and 24, or 32 for the AVX-512 layout) up to 3 panels + 1,
+        /// K across small and vector-sized values; tolerance grows with K.
         @Test("f32-gemm over tile edges in M, N and K matches the nested-loop reference", arguments: KernelRun.all)
         func tileEdges(run: KernelRun) throws {
             try run {
-                let panel = try PackedPointwiseWeights(weights: [0], bias: nil, inputChannels: 1, outputChannels: 1, kernels: run.kernels).panelWidth
-                var rng = SeededRandom(seed: UInt64(panel))
-                let ms = [1, 2, 5, 6, 7, 11, 12, 13, 18, 19]
-                let ns = [1, 7, 8, 9, panel - 1, panel, panel + 1, 2 * panel + 3, 3 * panel + 1]
+                var rng = SeededRandom(seed: 17)
+                let ms = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 18, 19]
+                let ns = [1, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 47, 48, 49, 65, 72, 97]
                 let ks = [1, 2, 3, 8, 17, 64]
+                var widths = Set<Int>()
                 for m in ms {
                     for n in ns {
                         for k in ks {
                             let input = randomTensor(TensorShape(1, 1, m, k), &rng)
                             let weights = rng.floats(k * n), bias = rng.floats(n)
                             let packed = try PackedPointwiseWeights(weights: weights, bias: bias, inputChannels: k, outputChannels: n, kernels: run.kernels)
+                            widths.insert(packed.panelWidth)
                             let out = Tensor(shape: TensorShape(1, 1, m, n)), ref = Tensor(shape: out.shape)
                             out.fill(.nan)
                             try PointwiseConv.run(input: input, weights: packed, output: out, threads: run.threadCount)
@@ -30,6 +31,8 @@ extension KernelTests {
                         }
                     }
                 }
+                // Every tile the variant has was exercised: 6x16 and 4x24 (8 lanes) or 6x32.
+                #expect(widths == (run.kernels.name.contains("avx512") || run.kernels.name.hasSuffix("-wide") ? [32] : [16, 24]))
             }
         }
 

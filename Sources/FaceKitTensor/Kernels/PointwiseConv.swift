@@ -7,8 +7,9 @@ import FaceKitKernelABI
 //   output  [M, N]   = act(input · weights + bias [+ residual])
 //
 // Packed layout (XNNPACK style): panels of W output channels, each [W bias][K × W weights],
-// zero-padded past N; W is the kernel configuration's panel width (16 for the 8-lane
-// f32-gemm 6x16 of the baseline and AVX2 variants, 32 for AVX-512's 16-lane 6x32). The
+// zero-padded past N; W is chosen per layer by the kernel configuration (16 for the 8-lane
+// f32-gemm 6x16 of the baseline and AVX2 variants, 24 for their 4x24 where N is a multiple of
+// 24, 32 for AVX-512's 16-lane 6x32). The
 // micro-kernels live in `MicroKernels/Source/GEMM.swift`; this file packs, validates and splits
 // the work between threads.
 
@@ -20,8 +21,10 @@ public struct PackedPointwiseWeights: Sendable {
     public let outputChannels: Int
     /// The micro-kernels these weights are packed for, and that run them.
     public let kernels: KernelConfiguration
-    /// Panel width in output channels.
-    public var panelWidth: Int { kernels.table.gemmPanelWidth }
+    /// Panel width in output channels (chosen for N by the configuration).
+    public let panelWidth: Int
+    /// Rows of the input per GEMM tile.
+    let rowTile: Int
     let panels: Int
     let storage: AlignedBuffer
 
@@ -41,7 +44,9 @@ public struct PackedPointwiseWeights: Sendable {
         inputChannels = k
         outputChannels = n
         self.kernels = kernels
-        let width = kernels.table.gemmPanelWidth
+        let (width, rows) = kernels.table.gemmTile(n)
+        panelWidth = width
+        rowTile = rows
         panels = (n + width - 1) / width
         let stride = width * (k + 1)
         storage = AlignedBuffer(count: panels * stride)
@@ -67,7 +72,8 @@ public enum PointwiseConv {
         let s = input.shape
         try validate(s, weights, output, activation, residual)
         let args = GEMMArguments(
-            a: input.data, m: s.pixels, k: weights.inputChannels, packed: weights.storage.pointer, n: weights.outputChannels,
+            a: input.data, m: s.pixels, k: weights.inputChannels, packed: weights.storage.pointer, panelWidth: weights.panelWidth,
+            n: weights.outputChannels,
             c: output.data, residual: residual.map { UnsafePointer($0.data) }, epilogue: activation.epilogue)
         f32GEMM(args, weights: weights, threads: threads)
     }
@@ -107,7 +113,7 @@ public enum PointwiseConv {
     /// C[M, N] = epilogue(A[M, K] · B + bias), split across threads by row tiles or panels.
     static func f32GEMM(_ args: GEMMArguments, weights w: PackedPointwiseWeights, threads: ThreadCount) {
         let table = w.kernels.table
-        let rowBlocks = (args.m + table.gemmRowTile - 1) / table.gemmRowTile
+        let rowBlocks = (args.m + w.rowTile - 1) / w.rowTile
         let flops = 2 * args.m * w.inputChannels * w.outputChannels
         // Below ~0.5 MFLOP a second thread costs more than it saves.
         let useThreads = flops < Tuning.current.gemmMinimumFlops ? ThreadCount.single : threads

@@ -29,14 +29,15 @@
     public var m: Int
     public var k: Int
     public var packed: UnsafePointer<Float>
+    public var panelWidth: Int
     public var n: Int
     public var c: UnsafeMutablePointer<Float>
     public var residual: UnsafePointer<Float>?
     public var epilogue: Epilogue
 
-    @inlinable public init(a: UnsafePointer<Float>, m: Int, k: Int, packed: UnsafePointer<Float>, n: Int,
+    @inlinable public init(a: UnsafePointer<Float>, m: Int, k: Int, packed: UnsafePointer<Float>, panelWidth: Int, n: Int,
                            c: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?, epilogue: Epilogue) {
-        self.a = a; self.m = m; self.k = k; self.packed = packed; self.n = n; self.c = c
+        self.a = a; self.m = m; self.k = k; self.packed = packed; self.panelWidth = panelWidth; self.n = n; self.c = c
         self.residual = residual; self.epilogue = epilogue
     }
 }
@@ -79,10 +80,9 @@
 public struct MicroKernelTable: Sendable {
     /// The instruction set: "baseline", "avx2", "avx512" (or "neon").
     public let isa: String
-    /// Output channels per packed GEMM panel.
-    public let gemmPanelWidth: Int
-    /// Rows of A per GEMM tile.
-    public let gemmRowTile: Int
+    /// The GEMM tile for N output channels: panel width (output channels per packed panel)
+    /// and rows of A per tile.
+    public let gemmTile: @Sendable (_ outputChannels: Int) -> (panelWidth: Int, rows: Int)
     /// GEMM over row tiles `rowBlocks` and panels `panels`.
     public let gemm: @Sendable (GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<Int>) -> Void
     /// Channels per packed depthwise block (packed channel counts round up to it).
@@ -108,7 +108,7 @@ public struct MicroKernelTable: Sendable {
     public let fmaPeak: @Sendable (_ iterations: Int) -> Float
 
     public init(
-        isa: String, gemmPanelWidth: Int, gemmRowTile: Int,
+        isa: String, gemmTile: @escaping @Sendable (Int) -> (panelWidth: Int, rows: Int),
         gemm: @escaping @Sendable (GEMMArguments, Range<Int>, Range<Int>) -> Void,
         depthwiseChannelBlock: Int, depthwise: @escaping @Sendable (WindowArguments, Range<Int>) -> Void,
         convBlockWidth: Int, convTileBlocks: Int, convolution: @escaping @Sendable (WindowArguments, Range<Int>) -> Void,
@@ -119,7 +119,7 @@ public struct MicroKernelTable: Sendable {
         dot: @escaping @Sendable (UnsafePointer<Float>, UnsafePointer<Float>, Int) -> Float,
         fmaPeak: @escaping @Sendable (Int) -> Float
     ) {
-        self.isa = isa; self.gemmPanelWidth = gemmPanelWidth; self.gemmRowTile = gemmRowTile; self.gemm = gemm
+        self.isa = isa; self.gemmTile = gemmTile; self.gemm = gemm
         self.depthwiseChannelBlock = depthwiseChannelBlock; self.depthwise = depthwise
         self.convBlockWidth = convBlockWidth; self.convTileBlocks = convTileBlocks; self.convolution = convolution
         self.maxPool = maxPool; self.add = add; self.channelScale = channelScale; self.meanPool = meanPool; self.dot = dot

@@ -4,14 +4,32 @@
 //   packed   panels of W output channels: [W bias][K × W weights], zero-padded past N
 //   C        [M, N]   = epilogue(A · B + bias [+ residual])
 //
-// f32-gemm 6x16 (8 lanes: baseline, AVX2): a 6×16 tile of C in 12 vector registers.
-// f32-gemm 6x32 (16 lanes: AVX-512): a 6×32 tile in 12 of the 32 zmm registers.
-// A partial tile of 2–5 rows runs the 6-row kernel with its row pointers clamped to the last
-// real row (results of the missing rows are not stored); a single row runs the 1-row kernel.
+// The panel width W is chosen per layer (`f32GEMMPanelWidth`) to waste the fewest columns:
+// f32-gemm 6x16 (8 lanes: baseline, AVX2): a 6×16 tile of C in 12 vector registers; a last
+//                panel with at most 8 real columns runs f32-gemm 6x8 over its first half.
+// f32-gemm 4x24 (8 lanes): a 4×24 tile in 12 registers, for N = 24, 72, … (BlazeFace back's
+//                24-channel layers, which 16-wide panels would fill to 75 %).
+// f32-gemm 6x32 (16 lanes: AVX-512): a 6×32 tile in 12 of the 32 zmm registers; a last panel
+//                with at most 16 real columns runs its first half.
+// A partial tile of fewer rows runs the full-height kernel with its row pointers clamped to
+// the last real row (results of the missing rows are not stored); a single row runs a 1-row kernel.
 import FaceKitKernelABI
 
-/// f32-gemm 6x16: row tiles `rowBlocks` × panels `panels` (panel outer: the panel stays in L1
-/// while A streams past it).
+/// The panel width for N output channels: 24 where it wastes fewer columns than 16 (8-lane
+/// variants), else 16; 32 for the 16-lane AVX-512 layout.
+func f32GEMMPanelWidth(outputChannels n: Int, wide: Bool) -> Int {
+    if wide { return 32 }
+    let waste16 = (n + 15) / 16 * 16 - n, waste24 = (n + 23) / 24 * 24 - n
+    return waste24 < waste16 ? 24 : 16
+}
+
+/// 8-lane f32 GEMM: row tiles `rowBlocks` × panels `panels` (panel outer: the panel stays in
+/// L1 while A streams past it), with the tile the panel width calls for.
+func f32GEMM8Lane(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<Int>) {
+    if g.panelWidth == 24 { f32GEMM4x24(g, rowBlocks, panels) } else { f32GEMM6x16(g, rowBlocks, panels) }
+}
+
+/// f32-gemm 6x16 (and 6x8 for a last panel of at most 8 columns).
 func f32GEMM6x16(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<Int>) {
     let k = g.k, n = g.n, stride = 16 * (k + 1)
     for panel in panels {
@@ -21,10 +39,29 @@ func f32GEMM6x16(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<In
             let m0 = block * 6, rows = min(6, g.m - m0)
             let c = g.c + m0 * n + n0, r = g.residual.map { $0 + m0 * n + n0 }
             if rows >= 2 {
-                f32GEMMTile6x16(g.a + m0 * k, k, packed, c, n, cols, n0, g.epilogue, r, rows: rows)
+                if cols <= 8 {
+                    f32GEMMTile6x8(g.a + m0 * k, k, packed, c, n, cols, n0, g.epilogue, r, rows: rows)
+                } else {
+                    f32GEMMTile6x16(g.a + m0 * k, k, packed, c, n, cols, n0, g.epilogue, r, rows: rows)
+                }
             } else if rows == 1 {
                 f32GEMMTile1x16(g.a + m0 * k, k, packed, c, cols, n0, g.epilogue, r)
             }
+        }
+    }
+}
+
+/// f32-gemm 4x24 over panels of 24 columns, row tiles of 4.
+func f32GEMM4x24(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<Int>) {
+    let k = g.k, n = g.n, stride = 24 * (k + 1)
+    for panel in panels {
+        let packed = g.packed + panel * stride
+        let n0 = panel * 24, cols = min(24, n - n0)
+        for block in rowBlocks {
+            let m0 = block * 4, rows = min(4, g.m - m0)
+            guard rows > 0 else { continue }
+            let c = g.c + m0 * n + n0, r = g.residual.map { $0 + m0 * n + n0 }
+            f32GEMMTile4x24(g.a + m0 * k, k, packed, c, n, cols, n0, g.epilogue, r, rows: rows)
         }
     }
 }
@@ -33,17 +70,47 @@ func f32GEMM6x16(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<In
 @inline(__always)
 func storeRow16(_ lo: F32x8, _ hi: F32x8, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n0: Int,
                 _ e: Epilogue, _ r: UnsafePointer<Float>?) {
-    var lo = lo, hi = hi
-    if cols == 16 {
-        if let r { lo += load8(r); hi += load8(r + 8) }
-        store8(activate(lo, e, channel: n0), c)
-        store8(activate(hi, e, channel: n0 + 8), c + 8)
+    if cols >= 8 {
+        store8x(lo, c, n0, e, r)
+        storeTail8(hi, c + 8, cols - 8, n0 + 8, e, r.map { $0 + 8 })
     } else {
-        for j in 0..<cols {
-            var v = j < 8 ? lo[j] : hi[j - 8]
-            if let r { v += r[j] }
-            c[j] = activate(v, e, channel: n0 + j)
-        }
+        storeTail8(lo, c, cols, n0, e, r)
+    }
+}
+
+/// Stores 8 results through the epilogue (with the residual added first).
+@inline(__always)
+func store8x(_ v: F32x8, _ c: UnsafeMutablePointer<Float>, _ n0: Int, _ e: Epilogue, _ r: UnsafePointer<Float>?) {
+    var v = v
+    if let r { v += load8(r) }
+    store8(activate(v, e, channel: n0), c)
+}
+
+/// Stores the first `cols` (0 … 8) of 8 results through the epilogue.
+@inline(__always)
+func storeTail8(_ v: F32x8, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n0: Int, _ e: Epilogue, _ r: UnsafePointer<Float>?) {
+    if cols == 8 { return store8x(v, c, n0, e, r) }
+    for j in 0..<cols {
+        var x = v[j]
+        if let r { x += r[j] }
+        c[j] = activate(x, e, channel: n0 + j)
+    }
+}
+
+/// Stores one 24-wide row of results (`cols` of them).
+@inline(__always)
+func storeRow24(_ v0: F32x8, _ v1: F32x8, _ v2: F32x8, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n0: Int,
+                _ e: Epilogue, _ r: UnsafePointer<Float>?) {
+    if cols == 24 {
+        store8x(v0, c, n0, e, r)
+        store8x(v1, c + 8, n0 + 8, e, r.map { $0 + 8 })
+        store8x(v2, c + 16, n0 + 16, e, r.map { $0 + 16 })
+    } else if cols > 16 {
+        store8x(v0, c, n0, e, r)
+        store8x(v1, c + 8, n0 + 8, e, r.map { $0 + 8 })
+        storeTail8(v2, c + 16, cols - 16, n0 + 16, e, r.map { $0 + 16 })
+    } else {
+        storeRow16(v0, v1, c, cols, n0, e, r)
     }
 }
 
@@ -76,6 +143,57 @@ func f32GEMMTile6x16(
     if rows > 5 { storeRow16(c50, c51, c + 5 * ldc, cols, n0, e, residual.map { $0 + 5 * ldc }) }
 }
 
+/// 6 rows × the first 8 columns of a 16-wide panel (a last panel with at most 8 real columns).
+@inline(__always)
+func f32GEMMTile6x8(
+    _ a: UnsafePointer<Float>, _ k: Int, _ packed: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+    _ ldc: Int, _ cols: Int, _ n0: Int, _ e: Epilogue, _ residual: UnsafePointer<Float>?, rows: Int
+) {
+    let b = load8(packed)
+    var c0 = b, c1 = b, c2 = b, c3 = b, c4 = b, c5 = b
+    var w = packed + 16
+    let a0 = a, a1 = a + min(1, rows - 1) * k, a2 = a + min(2, rows - 1) * k
+    let a3 = a + min(3, rows - 1) * k, a4 = a + min(4, rows - 1) * k, a5 = a + min(5, rows - 1) * k
+    for kk in 0..<k {
+        let wl = load8(w)
+        c0 = madd(c0, F32x8(repeating: a0[kk]), wl); c1 = madd(c1, F32x8(repeating: a1[kk]), wl)
+        c2 = madd(c2, F32x8(repeating: a2[kk]), wl); c3 = madd(c3, F32x8(repeating: a3[kk]), wl)
+        c4 = madd(c4, F32x8(repeating: a4[kk]), wl); c5 = madd(c5, F32x8(repeating: a5[kk]), wl)
+        w += 16
+    }
+    storeTail8(c0, c, cols, n0, e, residual)
+    storeTail8(c1, c + ldc, cols, n0, e, residual.map { $0 + ldc })
+    if rows > 2 { storeTail8(c2, c + 2 * ldc, cols, n0, e, residual.map { $0 + 2 * ldc }) }
+    if rows > 3 { storeTail8(c3, c + 3 * ldc, cols, n0, e, residual.map { $0 + 3 * ldc }) }
+    if rows > 4 { storeTail8(c4, c + 4 * ldc, cols, n0, e, residual.map { $0 + 4 * ldc }) }
+    if rows > 5 { storeTail8(c5, c + 5 * ldc, cols, n0, e, residual.map { $0 + 5 * ldc }) }
+}
+
+/// 4 rows × 24 columns in 12 registers (each weight vector loaded once for 4 rows).
+@inline(__always)
+func f32GEMMTile4x24(
+    _ a: UnsafePointer<Float>, _ k: Int, _ packed: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+    _ ldc: Int, _ cols: Int, _ n0: Int, _ e: Epilogue, _ residual: UnsafePointer<Float>?, rows: Int
+) {
+    let b0 = load8(packed), b1 = load8(packed + 8), b2 = load8(packed + 16)
+    var c00 = b0, c01 = b1, c02 = b2, c10 = b0, c11 = b1, c12 = b2
+    var c20 = b0, c21 = b1, c22 = b2, c30 = b0, c31 = b1, c32 = b2
+    var w = packed + 24
+    let a0 = a, a1 = a + min(1, rows - 1) * k, a2 = a + min(2, rows - 1) * k, a3 = a + min(3, rows - 1) * k
+    for kk in 0..<k {
+        let w0 = load8(w), w1 = load8(w + 8), w2 = load8(w + 16)
+        let x0 = F32x8(repeating: a0[kk]); c00 = madd(c00, x0, w0); c01 = madd(c01, x0, w1); c02 = madd(c02, x0, w2)
+        let x1 = F32x8(repeating: a1[kk]); c10 = madd(c10, x1, w0); c11 = madd(c11, x1, w1); c12 = madd(c12, x1, w2)
+        let x2 = F32x8(repeating: a2[kk]); c20 = madd(c20, x2, w0); c21 = madd(c21, x2, w1); c22 = madd(c22, x2, w2)
+        let x3 = F32x8(repeating: a3[kk]); c30 = madd(c30, x3, w0); c31 = madd(c31, x3, w1); c32 = madd(c32, x3, w2)
+        w += 24
+    }
+    storeRow24(c00, c01, c02, c, cols, n0, e, residual)
+    if rows > 1 { storeRow24(c10, c11, c12, c + ldc, cols, n0, e, residual.map { $0 + ldc }) }
+    if rows > 2 { storeRow24(c20, c21, c22, c + 2 * ldc, cols, n0, e, residual.map { $0 + 2 * ldc }) }
+    if rows > 3 { storeRow24(c30, c31, c32, c + 3 * ldc, cols, n0, e, residual.map { $0 + 3 * ldc }) }
+}
+
 @inline(__always)
 func f32GEMMTile1x16(
     _ a: UnsafePointer<Float>, _ k: Int, _ packed: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
@@ -102,7 +220,11 @@ func f32GEMM6x32(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<In
             let m0 = block * 6, rows = min(6, g.m - m0)
             let c = g.c + m0 * n + n0, r = g.residual.map { $0 + m0 * n + n0 }
             if rows >= 2 {
-                f32GEMMTile6x32(g.a + m0 * k, k, packed, c, n, cols, n0, g.epilogue, r, rows: rows)
+                if cols <= 16 {
+                    f32GEMMTile6x16Wide(g.a + m0 * k, k, packed, c, n, cols, n0, g.epilogue, r, rows: rows)
+                } else {
+                    f32GEMMTile6x32(g.a + m0 * k, k, packed, c, n, cols, n0, g.epilogue, r, rows: rows)
+                }
             } else if rows == 1 {
                 f32GEMMTile1x32(g.a + m0 * k, k, packed, c, cols, n0, g.epilogue, r)
             }
@@ -113,18 +235,28 @@ func f32GEMM6x32(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<In
 @inline(__always)
 func storeRow32(_ lo: F32x16, _ hi: F32x16, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n0: Int,
                 _ e: Epilogue, _ r: UnsafePointer<Float>?) {
-    var lo = lo, hi = hi
-    if cols == 32 {
-        if let r { lo += load16(r); hi += load16(r + 16) }
-        store16(activate(lo, e, channel: n0), c)
-        store16(activate(hi, e, channel: n0 + 16), c + 16)
+    if cols >= 16 {
+        store16x(lo, c, n0, e, r)
+        storeTail16(hi, c + 16, cols - 16, n0 + 16, e, r.map { $0 + 16 })
     } else {
-        for j in 0..<cols {
-            var v = j < 16 ? lo[j] : hi[j - 16]
-            if let r { v += r[j] }
-            c[j] = activate(v, e, channel: n0 + j)
-        }
+        storeTail16(lo, c, cols, n0, e, r)
     }
+}
+
+@inline(__always)
+func store16x(_ v: F32x16, _ c: UnsafeMutablePointer<Float>, _ n0: Int, _ e: Epilogue, _ r: UnsafePointer<Float>?) {
+    var v = v
+    if let r { v += load16(r) }
+    store16(activate(v, e, channel: n0), c)
+}
+
+/// Stores the first `cols` (0 … 16) of 16 results: a whole vector, or 8-wide halves and lanes.
+@inline(__always)
+func storeTail16(_ v: F32x16, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n0: Int, _ e: Epilogue, _ r: UnsafePointer<Float>?) {
+    if cols == 16 { return store16x(v, c, n0, e, r) }
+    let lo = F32x8(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7])
+    let hi = F32x8(v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15])
+    storeRow16(lo, hi, c, cols, n0, e, r)
 }
 
 @inline(__always)
@@ -154,6 +286,32 @@ func f32GEMMTile6x32(
     if rows > 3 { storeRow32(c30, c31, c + 3 * ldc, cols, n0, e, residual.map { $0 + 3 * ldc }) }
     if rows > 4 { storeRow32(c40, c41, c + 4 * ldc, cols, n0, e, residual.map { $0 + 4 * ldc }) }
     if rows > 5 { storeRow32(c50, c51, c + 5 * ldc, cols, n0, e, residual.map { $0 + 5 * ldc }) }
+}
+
+/// 6 rows × the first 16 columns of a 32-wide panel, 16 lanes.
+@inline(__always)
+func f32GEMMTile6x16Wide(
+    _ a: UnsafePointer<Float>, _ k: Int, _ packed: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+    _ ldc: Int, _ cols: Int, _ n0: Int, _ e: Epilogue, _ residual: UnsafePointer<Float>?, rows: Int
+) {
+    let b = load16(packed)
+    var c0 = b, c1 = b, c2 = b, c3 = b, c4 = b, c5 = b
+    var w = packed + 32
+    let a0 = a, a1 = a + min(1, rows - 1) * k, a2 = a + min(2, rows - 1) * k
+    let a3 = a + min(3, rows - 1) * k, a4 = a + min(4, rows - 1) * k, a5 = a + min(5, rows - 1) * k
+    for kk in 0..<k {
+        let wl = load16(w)
+        c0 = madd(c0, F32x16(repeating: a0[kk]), wl); c1 = madd(c1, F32x16(repeating: a1[kk]), wl)
+        c2 = madd(c2, F32x16(repeating: a2[kk]), wl); c3 = madd(c3, F32x16(repeating: a3[kk]), wl)
+        c4 = madd(c4, F32x16(repeating: a4[kk]), wl); c5 = madd(c5, F32x16(repeating: a5[kk]), wl)
+        w += 32
+    }
+    storeTail16(c0, c, cols, n0, e, residual)
+    storeTail16(c1, c + ldc, cols, n0, e, residual.map { $0 + ldc })
+    if rows > 2 { storeTail16(c2, c + 2 * ldc, cols, n0, e, residual.map { $0 + 2 * ldc }) }
+    if rows > 3 { storeTail16(c3, c + 3 * ldc, cols, n0, e, residual.map { $0 + 3 * ldc }) }
+    if rows > 4 { storeTail16(c4, c + 4 * ldc, cols, n0, e, residual.map { $0 + 4 * ldc }) }
+    if rows > 5 { storeTail16(c5, c + 5 * ldc, cols, n0, e, residual.map { $0 + 5 * ldc }) }
 }
 
 @inline(__always)
