@@ -4,10 +4,11 @@
 //   packed  [C' bias][KH·KW × C'], C' = C rounded up to 8 (`packedStride` = C')
 //   output  [N, OH, OW, C] = epilogue(dwconv + bias [+ residual])
 //
-// f32-dwconv 3x3 row, 8 lanes: an output row whose 3 input rows all exist is swept in tiles of
-// 8 pixels, each 8-channel block's 9 weights and bias held in registers across the tile.
-// Border pixels, border rows, leftover channels and other kernel sizes (the embedder's 7×7
-// global depthwise) take the general tap loop `f32DWConvPixel`.
+// f32-dwconv 3x3 row, 8 lanes: an output row is swept in tiles of 8 pixels, each 8-channel
+// block's 9 weights and bias held in registers across the tile; at the top and bottom border a
+// missing input row is replaced by an existing one with zero weights. Border columns, leftover
+// channels and other kernel sizes (the embedder's 7×7 global depthwise) take the general tap
+// loop `f32DWConvPixel`.
 import FaceKitKernelABI
 
 /// Output rows `rows` (counted over the whole batch).
@@ -19,8 +20,9 @@ func f32DWConv(_ g: WindowArguments, _ rows: Range<Int>) {
         let image = g.input + n * g.inputHeight * g.inputWidth * c
         let rowOut = (n * g.outputHeight + oy) * g.outputWidth * c
         let iy0 = oy * g.strideY - g.padTop
-        if is3x3 && iy0 >= 0 && iy0 + 3 <= g.inputHeight {
-            f32DWConv3x3Row(image, g, packed, oy, g.output + rowOut, g.residual.map { $0 + rowOut })
+        let kyLo = max(0, -iy0), kyHi = min(3, g.inputHeight - iy0)
+        if is3x3 && kyLo < kyHi {
+            f32DWConv3x3Row(image, g, packed, iy0, kyLo, kyHi, g.output + rowOut, g.residual.map { $0 + rowOut })
         } else {
             for ox in 0..<g.outputWidth {
                 let o = rowOut + ox * c
@@ -30,12 +32,16 @@ func f32DWConv(_ g: WindowArguments, _ rows: Range<Int>) {
     }
 }
 
+/// One output row of a 3×3 depthwise whose input rows `iy0 + kyLo ..< iy0 + kyHi` exist (all
+/// three inside the image, or fewer at the top and bottom border): a missing row is read
+/// from an existing one with zero weights, so border rows take the same tiles as the rest.
 @inline(__always)
 func f32DWConv3x3Row(
-    _ image: UnsafePointer<Float>, _ g: WindowArguments, _ w: UnsafePointer<Float>, _ oy: Int,
+    _ image: UnsafePointer<Float>, _ g: WindowArguments, _ w: UnsafePointer<Float>, _ iy0: Int, _ kyLo: Int, _ kyHi: Int,
     _ out: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?
 ) {
     let c = g.inputChannels, cp = g.packedStride, sx = g.strideX, e = g.epilogue
+    let oy = (iy0 + g.padTop) / g.strideY
     // Output columns whose 3 input columns are all inside: ix0 = ox·s − padLeft ≥ 0 and ix0 + 2 < W.
     // (A row narrower than the kernel has none: the span is negative, and Swift's division
     // truncates towards zero, so it is tested before dividing.)
@@ -43,10 +49,15 @@ func f32DWConv3x3Row(
     let span = g.inputWidth - 3 + g.padLeft
     let last = span < 0 ? first : max(first, min(g.outputWidth, span / sx + 1))
     let rowStride = g.inputWidth * c
-    let rowBase = image + (oy * g.strideY - g.padTop) * rowStride
+    // Row ky of the window, or the nearest existing row when it is missing (its weights are zero).
+    let row0 = image + (iy0 + max(0, kyLo)) * rowStride - g.padLeft * c
+    let row1 = image + (iy0 + min(max(1, kyLo), kyHi - 1)) * rowStride - g.padLeft * c
+    let row2 = image + (iy0 + min(2, kyHi - 1)) * rowStride - g.padLeft * c
+    let has0 = kyLo == 0, has1 = kyLo <= 1 && kyHi > 1, has2 = kyHi == 3
     for ox in 0..<first { f32DWConvPixel(image, g, w, 0, c, oy, ox, out + ox * c, residual.map { $0 + ox * c }) }
     // Tiles of 8 pixels: the tile's 3 input rows stay in L1 while every channel block passes
     // over them with its weights in registers.
+    let zero = F32x8()
     var t0 = first
     while t0 < last {
         let t1 = min(last, t0 + 8)
@@ -54,20 +65,21 @@ func f32DWConv3x3Row(
         while ch + 8 <= c {
             let q = w + ch
             let b = load8(q)
-            let w0 = load8(q + cp), w1 = load8(q + 2 * cp), w2 = load8(q + 3 * cp)
-            let w3 = load8(q + 4 * cp), w4 = load8(q + 5 * cp), w5 = load8(q + 6 * cp)
-            let w6 = load8(q + 7 * cp), w7 = load8(q + 8 * cp), w8 = load8(q + 9 * cp)
+            let w0 = has0 ? load8(q + cp) : zero, w1 = has0 ? load8(q + 2 * cp) : zero, w2 = has0 ? load8(q + 3 * cp) : zero
+            let w3 = has1 ? load8(q + 4 * cp) : zero, w4 = has1 ? load8(q + 5 * cp) : zero, w5 = has1 ? load8(q + 6 * cp) : zero
+            let w6 = has2 ? load8(q + 7 * cp) : zero, w7 = has2 ? load8(q + 8 * cp) : zero, w8 = has2 ? load8(q + 9 * cp) : zero
             for ox in t0..<t1 {
-                let p = rowBase + (ox * sx - g.padLeft) * c + ch
-                var acc = madd(b, load8(p), w0)
-                acc = madd(acc, load8(p + c), w1)
-                acc = madd(acc, load8(p + 2 * c), w2)
-                acc = madd(acc, load8(p + rowStride), w3)
-                acc = madd(acc, load8(p + rowStride + c), w4)
-                acc = madd(acc, load8(p + rowStride + 2 * c), w5)
-                acc = madd(acc, load8(p + 2 * rowStride), w6)
-                acc = madd(acc, load8(p + 2 * rowStride + c), w7)
-                acc = madd(acc, load8(p + 2 * rowStride + 2 * c), w8)
+                let x = ox * sx * c + ch
+                let p0 = row0 + x, p1 = row1 + x, p2 = row2 + x
+                var acc = madd(b, load8(p0), w0)
+                acc = madd(acc, load8(p0 + c), w1)
+                acc = madd(acc, load8(p0 + 2 * c), w2)
+                acc = madd(acc, load8(p1), w3)
+                acc = madd(acc, load8(p1 + c), w4)
+                acc = madd(acc, load8(p1 + 2 * c), w5)
+                acc = madd(acc, load8(p2), w6)
+                acc = madd(acc, load8(p2 + c), w7)
+                acc = madd(acc, load8(p2 + 2 * c), w8)
                 if let residual { acc += load8(residual + ox * c + ch) }
                 store8(activate(acc, e, channel: ch), out + ox * c + ch)
             }
