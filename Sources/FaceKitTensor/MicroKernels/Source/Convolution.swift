@@ -51,20 +51,21 @@ func f32ConvTile4x24(
     var a00 = load8(p0), a01 = load8(p0 + stride), a02 = load8(p0 + 2 * stride)
     var a10 = a00, a11 = a01, a12 = a02, a20 = a00, a21 = a01, a22 = a02, a30 = a00, a31 = a01, a32 = a02
     let ix0 = ox * g.strideX - g.padLeft, step = g.strideX * cin
+    // Within one kernel row the window's pixels are adjacent in NHWC, so its KW·Cin inputs are
+    // contiguous, as are their weights: one loop over them.
+    let span = g.kernelWidth * cin
     for ky in kyLo..<kyHi {
-        for kx in 0..<g.kernelWidth {
-            let src = image + ((iy0 + ky) * g.inputWidth + ix0 + kx) * cin
-            var wp = p0 + 8 + (ky * g.kernelWidth + kx) * cin * 8
-            for ci in 0..<cin {
-                let w0 = load8(wp), w1 = load8(wp + stride), w2 = load8(wp + 2 * stride)
-                let x0 = F32x8(repeating: src[ci]), x1 = F32x8(repeating: src[ci + step])
-                let x2 = F32x8(repeating: src[ci + 2 * step]), x3 = F32x8(repeating: src[ci + 3 * step])
-                a00 = madd(a00, x0, w0); a01 = madd(a01, x0, w1); a02 = madd(a02, x0, w2)
-                a10 = madd(a10, x1, w0); a11 = madd(a11, x1, w1); a12 = madd(a12, x1, w2)
-                a20 = madd(a20, x2, w0); a21 = madd(a21, x2, w1); a22 = madd(a22, x2, w2)
-                a30 = madd(a30, x3, w0); a31 = madd(a31, x3, w1); a32 = madd(a32, x3, w2)
-                wp += 8
-            }
+        let src = image + ((iy0 + ky) * g.inputWidth + ix0) * cin
+        var wp = p0 + 8 + ky * span * 8
+        for j in 0..<span {
+            let w0 = load8(wp), w1 = load8(wp + stride), w2 = load8(wp + 2 * stride)
+            let x0 = F32x8(repeating: src[j]), x1 = F32x8(repeating: src[j + step])
+            let x2 = F32x8(repeating: src[j + 2 * step]), x3 = F32x8(repeating: src[j + 3 * step])
+            a00 = madd(a00, x0, w0); a01 = madd(a01, x0, w1); a02 = madd(a02, x0, w2)
+            a10 = madd(a10, x1, w0); a11 = madd(a11, x1, w1); a12 = madd(a12, x1, w2)
+            a20 = madd(a20, x2, w0); a21 = madd(a21, x2, w1); a22 = madd(a22, x2, w2)
+            a30 = madd(a30, x3, w0); a31 = madd(a31, x3, w1); a32 = madd(a32, x3, w2)
+            wp += 8
         }
     }
     let e = g.epilogue
