@@ -5,7 +5,7 @@ import Testing
 extension KernelTests {
     @Suite struct Pointwise {
         /// The GEMM micro-kernel tester (as XNNPACK's GemmMicrokernelTester): M across the
-        /// 4- and 6-row tiles (1 … 3 tiles + 1: partial tiles of every height), N below, at and
+        /// 3- and 6-row tiles (1 … 3 tiles + 1: partial tiles of every height), N below, at and
         /// above each panel width (16 and 24, or 32 for the AVX-512 layout) up to 3 panels + 1,
         /// K across small and vector-sized values; tolerance grows with K.
         @Test("f32-gemm over tile edges in M, N and K matches the nested-loop reference", arguments: KernelRun.all)
@@ -31,7 +31,7 @@ extension KernelTests {
                         }
                     }
                 }
-                // Every tile the variant has was exercised: 6x16 and 4x24 (8 lanes) or 6x32.
+                // Every tile the variant has was exercised: 6x16 and 3x24 (8 lanes) or 6x32.
                 #expect(widths == (run.kernels.name.contains("avx512") || run.kernels.name.hasSuffix("-wide") ? [32] : [16, 24]))
             }
         }

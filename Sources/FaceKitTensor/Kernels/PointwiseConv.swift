@@ -8,7 +8,7 @@ import FaceKitKernelABI
 //
 // Packed layout (XNNPACK style): panels of W output channels, each [W bias][K × W weights],
 // zero-padded past N; W is chosen per layer by the kernel configuration (16 for the 8-lane
-// f32-gemm 6x16 of the baseline and AVX2 variants, 24 for their 4x24 where N is a multiple of
+// f32-gemm 6x16 of the baseline and AVX2 variants, 24 for their 3x24 where N is a multiple of
 // 24, 32 for AVX-512's 16-lane 6x32). The
 // micro-kernels live in `MicroKernels/Source/GEMM.swift`; this file packs, validates and splits
 // the work between threads.

@@ -5,9 +5,11 @@
 //           a block), the block count padded with zero blocks to a multiple of 3
 //   output  [N, OH, OW, Cout] = epilogue(conv + bias [+ residual])
 //
-// f32-conv 4x24, 8 lanes: 4 horizontally adjacent output pixels × 3 blocks of 8 channels in 12
-// registers, each weight vector loaded once for 4 pixels. Pixels whose window is cut by the
-// left or right border take `f32ConvPixel`, 4 blocks of one pixel at a time.
+// f32-conv 3x24, 8 lanes: 3 horizontally adjacent output pixels × 3 blocks of 8 channels in 9
+// registers, each weight vector loaded once for 3 pixels (a 4-pixel tile needs all 16 AVX2
+// registers and had an accumulator spilled in the inner loop). A row's last pixels re-run the
+// last full tile and store only the new ones. Pixels whose window is cut by the left or right
+// border take `f32ConvPixel`, 4 blocks of one pixel at a time.
 import FaceKitKernelABI
 
 /// Output rows `rows` (counted over the whole batch).
@@ -25,11 +27,17 @@ func f32Conv(_ g: WindowArguments, _ rows: Range<Int>) {
         let res = g.residual.map { $0 + rowOut }
         var ox = 0
         while ox < g.outputWidth {
-            if ox >= first && ox + 4 <= last {
+            if ox >= first && ox + 3 <= last {
                 for b in stride(from: 0, to: blocks, by: 3) {
-                    f32ConvTile4x24(image, g, oy, ox, b, g.output + rowOut, res)
+                    f32ConvTile3x24(image, g, oy, ox, b, 0, g.output + rowOut, res)
                 }
-                ox += 4
+                ox += 3
+            } else if ox >= first && ox < last && last - first >= 3 {
+                // The row's last 1–2 inside pixels: the tile ending at `last`, storing from `ox`.
+                for b in stride(from: 0, to: blocks, by: 3) {
+                    f32ConvTile3x24(image, g, oy, last - 3, b, ox - (last - 3), g.output + rowOut, res)
+                }
+                ox = last
             } else {
                 let o = ox * g.outputChannels
                 f32ConvPixel(image, g, blocks, oy, ox, g.output + rowOut + o, res.map { $0 + o })
@@ -39,9 +47,11 @@ func f32Conv(_ g: WindowArguments, _ rows: Range<Int>) {
     }
 }
 
+/// Output pixels `ox ..< ox + 3` of row `oy`, channel blocks `b0 ..< b0 + 3`; pixels before
+/// `ox + skip` are computed but not stored.
 @inline(__always)
-func f32ConvTile4x24(
-    _ image: UnsafePointer<Float>, _ g: WindowArguments, _ oy: Int, _ ox: Int, _ b0: Int,
+func f32ConvTile3x24(
+    _ image: UnsafePointer<Float>, _ g: WindowArguments, _ oy: Int, _ ox: Int, _ b0: Int, _ skip: Int,
     _ rowOut: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?
 ) {
     let iy0 = oy * g.strideY - g.padTop
@@ -49,30 +59,27 @@ func f32ConvTile4x24(
     let cin = g.inputChannels, cout = g.outputChannels, stride = g.packedStride
     let p0 = g.packed! + b0 * stride
     var a00 = load8(p0), a01 = load8(p0 + stride), a02 = load8(p0 + 2 * stride)
-    var a10 = a00, a11 = a01, a12 = a02, a20 = a00, a21 = a01, a22 = a02, a30 = a00, a31 = a01, a32 = a02
+    var a10 = a00, a11 = a01, a12 = a02, a20 = a00, a21 = a01, a22 = a02
     let ix0 = ox * g.strideX - g.padLeft, step = g.strideX * cin
     // Within one kernel row the window's pixels are adjacent in NHWC, so its KW·Cin inputs are
     // contiguous, as are their weights: one loop over them.
     let span = g.kernelWidth * cin
     for ky in kyLo..<kyHi {
-        let src = image + ((iy0 + ky) * g.inputWidth + ix0) * cin
+        let s0 = image + ((iy0 + ky) * g.inputWidth + ix0) * cin
+        let s1 = s0 + step, s2 = s0 + 2 * step
         var wp = p0 + 8 + ky * span * 8
         for j in 0..<span {
             let w0 = load8(wp), w1 = load8(wp + stride), w2 = load8(wp + 2 * stride)
-            let x0 = F32x8(repeating: src[j]), x1 = F32x8(repeating: src[j + step])
-            let x2 = F32x8(repeating: src[j + 2 * step]), x3 = F32x8(repeating: src[j + 3 * step])
-            a00 = madd(a00, x0, w0); a01 = madd(a01, x0, w1); a02 = madd(a02, x0, w2)
-            a10 = madd(a10, x1, w0); a11 = madd(a11, x1, w1); a12 = madd(a12, x1, w2)
-            a20 = madd(a20, x2, w0); a21 = madd(a21, x2, w1); a22 = madd(a22, x2, w2)
-            a30 = madd(a30, x3, w0); a31 = madd(a31, x3, w1); a32 = madd(a32, x3, w2)
+            var x = F32x8(repeating: s0[j]); a00 = madd(a00, x, w0); a01 = madd(a01, x, w1); a02 = madd(a02, x, w2)
+            x = F32x8(repeating: s1[j]); a10 = madd(a10, x, w0); a11 = madd(a11, x, w1); a12 = madd(a12, x, w2)
+            x = F32x8(repeating: s2[j]); a20 = madd(a20, x, w0); a21 = madd(a21, x, w1); a22 = madd(a22, x, w2)
             wp += 8
         }
     }
     let e = g.epilogue
-    storeConvPixel(a00, a01, a02, rowOut + ox * cout, b0, cout, e, residual.map { $0 + ox * cout })
-    storeConvPixel(a10, a11, a12, rowOut + (ox + 1) * cout, b0, cout, e, residual.map { $0 + (ox + 1) * cout })
+    if skip < 1 { storeConvPixel(a00, a01, a02, rowOut + ox * cout, b0, cout, e, residual.map { $0 + ox * cout }) }
+    if skip < 2 { storeConvPixel(a10, a11, a12, rowOut + (ox + 1) * cout, b0, cout, e, residual.map { $0 + (ox + 1) * cout }) }
     storeConvPixel(a20, a21, a22, rowOut + (ox + 2) * cout, b0, cout, e, residual.map { $0 + (ox + 2) * cout })
-    storeConvPixel(a30, a31, a32, rowOut + (ox + 3) * cout, b0, cout, e, residual.map { $0 + (ox + 3) * cout })
 }
 
 /// Writes 3 blocks of 8 channels (from block `b0`) of one pixel through the epilogue.

@@ -7,8 +7,10 @@
 // The panel width W is chosen per layer (`f32GEMMPanelWidth`) to waste the fewest columns:
 // f32-gemm 6x16 (8 lanes: baseline, AVX2): a 6×16 tile of C in 12 vector registers; a last
 //                panel with at most 8 real columns runs f32-gemm 6x8 over its first half.
-// f32-gemm 4x24 (8 lanes): a 4×24 tile in 12 registers, for N = 24, 72, … (BlazeFace back's
-//                24-channel layers, which 16-wide panels would fill to 75 %).
+// f32-gemm 3x24 (8 lanes): a 3×24 tile in 9 registers, for N = 24, 72, … (BlazeFace back's
+//                24-channel layers, which 16-wide panels would fill to 75 %). A 4×24 tile
+//                needs 12 accumulators + 3 weights + 1 broadcast = all 16 AVX2 registers, and
+//                the compiler spilled an accumulator to the stack in the inner loop.
 // f32-gemm 6x32 (16 lanes: AVX-512): a 6×32 tile in 12 of the 32 zmm registers; a last panel
 //                with at most 16 real columns runs its first half.
 // A partial tile of fewer rows runs the full-height kernel with its row pointers clamped to
@@ -26,7 +28,7 @@ func f32GEMMPanelWidth(outputChannels n: Int, wide: Bool) -> Int {
 /// 8-lane f32 GEMM: row tiles `rowBlocks` × panels `panels` (panel outer: the panel stays in
 /// L1 while A streams past it), with the tile the panel width calls for.
 func f32GEMM8Lane(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<Int>) {
-    if g.panelWidth == 24 { f32GEMM4x24(g, rowBlocks, panels) } else { f32GEMM6x16(g, rowBlocks, panels) }
+    if g.panelWidth == 24 { f32GEMM3x24(g, rowBlocks, panels) } else { f32GEMM6x16(g, rowBlocks, panels) }
 }
 
 /// f32-gemm 6x16 (and 6x8 for a last panel of at most 8 columns).
@@ -51,17 +53,17 @@ func f32GEMM6x16(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<In
     }
 }
 
-/// f32-gemm 4x24 over panels of 24 columns, row tiles of 4.
-func f32GEMM4x24(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<Int>) {
+/// f32-gemm 3x24 over panels of 24 columns, row tiles of 3.
+func f32GEMM3x24(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<Int>) {
     let k = g.k, n = g.n, stride = 24 * (k + 1)
     for panel in panels {
         let packed = g.packed + panel * stride
         let n0 = panel * 24, cols = min(24, n - n0)
         for block in rowBlocks {
-            let m0 = block * 4, rows = min(4, g.m - m0)
+            let m0 = block * 3, rows = min(3, g.m - m0)
             guard rows > 0 else { continue }
             let c = g.c + m0 * n + n0, r = g.residual.map { $0 + m0 * n + n0 }
-            f32GEMMTile4x24(g.a + m0 * k, k, packed, c, n, cols, n0, g.epilogue, r, rows: rows)
+            f32GEMMTile3x24(g.a + m0 * k, k, packed, c, n, cols, n0, g.epilogue, r, rows: rows)
         }
     }
 }
@@ -169,29 +171,26 @@ func f32GEMMTile6x8(
     if rows > 5 { storeTail8(c5, c + 5 * ldc, cols, n0, e, residual.map { $0 + 5 * ldc }) }
 }
 
-/// 4 rows × 24 columns in 12 registers (each weight vector loaded once for 4 rows).
+/// 3 rows × 24 columns in 9 registers (each weight vector loaded once for 3 rows).
 @inline(__always)
-func f32GEMMTile4x24(
+func f32GEMMTile3x24(
     _ a: UnsafePointer<Float>, _ k: Int, _ packed: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
     _ ldc: Int, _ cols: Int, _ n0: Int, _ e: Epilogue, _ residual: UnsafePointer<Float>?, rows: Int
 ) {
     let b0 = load8(packed), b1 = load8(packed + 8), b2 = load8(packed + 16)
-    var c00 = b0, c01 = b1, c02 = b2, c10 = b0, c11 = b1, c12 = b2
-    var c20 = b0, c21 = b1, c22 = b2, c30 = b0, c31 = b1, c32 = b2
+    var c00 = b0, c01 = b1, c02 = b2, c10 = b0, c11 = b1, c12 = b2, c20 = b0, c21 = b1, c22 = b2
     var w = packed + 24
-    let a0 = a, a1 = a + min(1, rows - 1) * k, a2 = a + min(2, rows - 1) * k, a3 = a + min(3, rows - 1) * k
+    let a0 = a, a1 = a + min(1, rows - 1) * k, a2 = a + min(2, rows - 1) * k
     for kk in 0..<k {
         let w0 = load8(w), w1 = load8(w + 8), w2 = load8(w + 16)
-        let x0 = F32x8(repeating: a0[kk]); c00 = madd(c00, x0, w0); c01 = madd(c01, x0, w1); c02 = madd(c02, x0, w2)
-        let x1 = F32x8(repeating: a1[kk]); c10 = madd(c10, x1, w0); c11 = madd(c11, x1, w1); c12 = madd(c12, x1, w2)
-        let x2 = F32x8(repeating: a2[kk]); c20 = madd(c20, x2, w0); c21 = madd(c21, x2, w1); c22 = madd(c22, x2, w2)
-        let x3 = F32x8(repeating: a3[kk]); c30 = madd(c30, x3, w0); c31 = madd(c31, x3, w1); c32 = madd(c32, x3, w2)
+        var x = F32x8(repeating: a0[kk]); c00 = madd(c00, x, w0); c01 = madd(c01, x, w1); c02 = madd(c02, x, w2)
+        x = F32x8(repeating: a1[kk]); c10 = madd(c10, x, w0); c11 = madd(c11, x, w1); c12 = madd(c12, x, w2)
+        x = F32x8(repeating: a2[kk]); c20 = madd(c20, x, w0); c21 = madd(c21, x, w1); c22 = madd(c22, x, w2)
         w += 24
     }
     storeRow24(c00, c01, c02, c, cols, n0, e, residual)
     if rows > 1 { storeRow24(c10, c11, c12, c + ldc, cols, n0, e, residual.map { $0 + ldc }) }
     if rows > 2 { storeRow24(c20, c21, c22, c + 2 * ldc, cols, n0, e, residual.map { $0 + 2 * ldc }) }
-    if rows > 3 { storeRow24(c30, c31, c32, c + 3 * ldc, cols, n0, e, residual.map { $0 + 3 * ldc }) }
 }
 
 @inline(__always)
