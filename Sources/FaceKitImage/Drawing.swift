@@ -16,13 +16,6 @@ public struct RGBColor: Sendable, Equatable {
 }
 
 extension RGBImage {
-    /// Sets one pixel if it lies inside the image.
-    public mutating func setPixel(x: Int, y: Int, _ c: RGBColor) {
-        guard x >= 0, y >= 0, x < width, y < height else { return }
-        let i = (y * width + x) * 3
-        pixels[i] = c.r; pixels[i + 1] = c.g; pixels[i + 2] = c.b
-    }
-
     /// Fills the rectangle [x0, x1) × [y0, y1), clipped.
     public mutating func fillRect(x0: Int, y0: Int, x1: Int, y1: Int, _ c: RGBColor) {
         let xa = max(0, x0), xb = min(width, x1), ya = max(0, y0), yb = min(height, y1)

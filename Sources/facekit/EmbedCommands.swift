@@ -2,9 +2,7 @@ import ArgumentParser
 import FaceKit
 import Foundation
 
-extension AlignmentMethod: ExpressibleByArgument {
-    public static var allValueStrings: [String] { ["template", "eyes"] }
-}
+extension AlignmentMethod: ExpressibleByArgument {}
 
 /// Options of the commands that embed faces.
 struct PipelineOptions: ParsableArguments {
@@ -18,7 +16,6 @@ struct PipelineOptions: ParsableArguments {
     @OptionGroup var weights: WeightsOptions
 
     func configuration() throws -> FaceRecognizer.Configuration {
-        guard alignment != .none else { throw ValidationError("--alignment must be template or eyes") }
         guard (-1...1).contains(threshold) else { throw ValidationError("--threshold must lie in [-1, 1]") }
         let threads = detector.threads.map { ThreadCount($0) } ?? .automatic
         return FaceRecognizer.Configuration(detector: try detector.configuration(), alignment: alignment,

@@ -10,6 +10,7 @@ struct FaceKitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "facekit",
         abstract: "Face detection, alignment, embedding and matching in pure Swift.",
+        version: FaceKit.version,
         subcommands: [DetectCommand.self, EmbedCommand.self, CompareCommand.self, AnnotateCommand.self, EnrollCommand.self, IdentifyCommand.self, GalleryCommand.self, EvaluateCommand.self, WeightsCommand.self])
 }
 

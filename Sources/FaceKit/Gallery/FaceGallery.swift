@@ -37,7 +37,7 @@ public actor FaceGallery {
     private var owners: [Int] = []
 
     /// Opens a gallery over `storage`, refusing one made with another embedding model.
-    public init(storage: any GalleryStorage, model: String = FaceEmbedding.modelIdentifier, dimension: Int = 256) throws {
+    public init(storage: any GalleryStorage, model: String = FaceEmbedder.model.rawValue, dimension: Int = FaceEmbedder.dimension) throws {
         self.storage = storage
         let loaded = try storage.load()
         if !loaded.people.isEmpty && (loaded.model != model || loaded.dimension != dimension) {

@@ -33,7 +33,7 @@ public struct GallerySnapshot: Sendable, Equatable {
     public var dimension: Int
     public var people: [GalleryPerson]
 
-    public init(model: String = FaceEmbedding.modelIdentifier, dimension: Int = 256, people: [GalleryPerson] = []) {
+    public init(model: String = FaceEmbedder.model.rawValue, dimension: Int = FaceEmbedder.dimension, people: [GalleryPerson] = []) {
         self.model = model; self.dimension = dimension; self.people = people
     }
 }
