@@ -3,6 +3,8 @@
 //
 // Module layers (lower never imports higher):
 //   CTurboJPEG, CPNG, CWebP   thin system-library modules (C headers only)
+//   FaceKitSupport            platform shims, SHA-256, atomic file writes, file lock, JSON writer
+//                             (`package` API only: for FaceKit's own modules, tool and bench)
 //   FaceKitTensor             Tensor + hand-written kernels (knows nothing of images or faces)
 //   FaceKitImage              decoding, EXIF, resize, warp, drawing, PNG encoding
 //   FaceKitWeights            TF.js reader, safetensors, manifest, resolution, download
@@ -35,28 +37,24 @@ let package = Package(
             name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebp",
             providers: [.apt(["libwebp-dev"]), .brew(["webp"])]),
         .target(name: "FaceKitTensor", dependencies: [.product(name: "Atomics", package: "swift-atomics")]),
-        .target(name: "FaceKitImage", dependencies: ["CTurboJPEG", "CPNG", "CWebP"]),
-        .target(
-            name: "FaceKitWeights",
-            dependencies: [
-                "FaceKitTensor",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]),
+        .target(name: "FaceKitSupport", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "FaceKitImage", dependencies: ["CTurboJPEG", "CPNG", "CWebP", "FaceKitSupport"]),
+        .target(name: "FaceKitWeights", dependencies: ["FaceKitSupport"]),
         .target(
             name: "FaceKit",
-            dependencies: ["FaceKitTensor", "FaceKitImage", "FaceKitWeights", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["FaceKitTensor", "FaceKitImage", "FaceKitWeights", "FaceKitSupport"]),
         .executableTarget(
             name: "facekit",
-            dependencies: ["FaceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["FaceKit", "FaceKitSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
-            name: "bench", dependencies: ["FaceKit", "FaceKitTensor"], path: "Benchmarks/bench"),
+            name: "bench", dependencies: ["FaceKit", "FaceKitTensor", "FaceKitSupport"], path: "Benchmarks/bench"),
         .target(
             name: "FaceKitTestSupport",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             path: "Tests/FaceKitTestSupport"),
         .testTarget(name: "FaceKitTensorTests", dependencies: ["FaceKitTensor", "FaceKitTestSupport"]),
         .testTarget(name: "FaceKitImageTests", dependencies: ["FaceKitImage", "FaceKitTestSupport", "CWebP", "CTurboJPEG"]),
-        .testTarget(name: "FaceKitWeightsTests", dependencies: ["FaceKitWeights", "FaceKitTestSupport"]),
+        .testTarget(name: "FaceKitWeightsTests", dependencies: ["FaceKitWeights", "FaceKitSupport", "FaceKitTestSupport"]),
         .testTarget(name: "FaceKitTests", dependencies: ["FaceKit", "FaceKitTestSupport"]),
         .testTarget(name: "FaceKitCLITests", dependencies: ["facekit", "FaceKitTestSupport"]),
     ]

@@ -1,4 +1,5 @@
 // Timing helpers: repeated runs, median and 90th percentile, printed as a table or JSON lines.
+import FaceKitSupport
 import Foundation
 
 struct Measurement {
@@ -51,18 +52,14 @@ func measureInterleaved(seconds: Double, _ first: () throws -> Void, _ second: (
 struct Output {
     var json: Bool
 
+    /// One JSON line of `fields` (with the shared, escaping JSON writer; numbers rounded to
+    /// 4 decimals), or the human-readable `table` line.
     func emit(_ fields: [(String, Any)], table: String) {
         if json {
-            let body = fields.map { key, value -> String in
-                let v: String
-                switch value {
-                case let s as String: v = "\"\(s)\""
-                case let d as Double: v = String(format: "%.4f", d)
-                default: v = "\(value)"
-                }
-                return "\"\(key)\": \(v)"
-            }.joined(separator: ", ")
-            print("{\(body)}")
+            print(jsonLine(JSONObject(fields.map { key, value in
+                if let d = value as? Double, d.isFinite { return (key, (d * 10_000).rounded() / 10_000) }
+                return (key, value)
+            })))
         } else {
             print(table)
         }

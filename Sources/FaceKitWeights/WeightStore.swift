@@ -9,6 +9,7 @@
 // Every file is checked against its pinned size and SHA-256 before use, wherever it came from.
 // Converted weights (safetensors) live in <cache>/converted/<model>.safetensors and record the
 // source digests and their own data digest, so stale or damaged conversions are redone.
+import FaceKitSupport
 import Foundation
 
 /// Where a model's files were found.
@@ -24,18 +25,22 @@ public struct ResolvedModel: Sendable {
     public let source: WeightsSource
 }
 
-/// The decoded weights of one model, by TF.js constant name.
+/// The decoded weights of one model, ready to build a detector or embedder from.
+///
+/// Load them with ``WeightStore/load(_:)``; their tensors are FaceKit's own business.
 public struct ModelWeights: Sendable {
+    /// The model these weights belong to.
     public let model: ModelID
-    public let tensors: [String: WeightTensor]
+    /// The tensors by TF.js constant name.
+    package let tensors: [String: WeightTensor]
 
-    public init(model: ModelID, tensors: [String: WeightTensor]) {
+    package init(model: ModelID, tensors: [String: WeightTensor]) {
         self.model = model
         self.tensors = tensors
     }
 
     /// The float values of weight `name`, checking the element count when given.
-    public func floats(_ name: String, count: Int? = nil) throws -> [Float] {
+    package func floats(_ name: String, count: Int? = nil) throws -> [Float] {
         guard let t = tensors[name], let v = t.floats else { throw WeightsError.missingWeight(model: model.rawValue, weight: name) }
         if let count, v.count != count {
             throw WeightsError.invalidWeight(file: model.rawValue, weight: name, reason: "has \(v.count) values, the network needs \(count)")
@@ -44,7 +49,7 @@ public struct ModelWeights: Sendable {
     }
 
     /// The shape of weight `name`.
-    public func shape(_ name: String) throws -> [Int] {
+    package func shape(_ name: String) throws -> [Int] {
         guard let t = tensors[name] else { throw WeightsError.missingWeight(model: model.rawValue, weight: name) }
         return t.shape
     }
@@ -113,7 +118,7 @@ public struct WeightStore: Sendable {
 
     /// Checks one file's size and SHA-256.
     static func verify(_ url: URL, _ file: ModelFile) throws {
-        let (digest, size) = try Digest.sha256(file: url)
+        let (digest, size) = try FileSystem.sha256(of: url)
         guard size == file.size else { throw WeightsError.sizeMismatch(file: url.path, expected: file.size, actual: size) }
         guard digest == file.sha256 else {
             throw WeightsError.checksumMismatch(file: url.path, expected: file.sha256, actual: digest)
@@ -188,7 +193,7 @@ public struct WeightStore: Sendable {
     }
 
     /// Reads the verified TF.js model.
-    public func loadSource(_ model: ModelID) async throws -> TFJSGraphModel {
+    package func loadSource(_ model: ModelID) async throws -> TFJSGraphModel {
         let resolved = try await resolve(model)
         return try TFJSGraphModel(directory: resolved.directory, modelFile: WeightsManifest.descriptor(for: model).modelFile)
     }

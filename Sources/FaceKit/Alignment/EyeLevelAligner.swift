@@ -2,12 +2,8 @@
 // are level, then take a square 1.2× larger than the face box (so rotation leaves no black
 // corners) centred on the box centre, resized to 112×112 with the same bilinear sampler.
 // This is the reference data's `seed` crop.
-#if canImport(Darwin)
-import Darwin
-#elseif canImport(Glibc)
-import Glibc
-#endif
 import FaceKitImage
+import FaceKitSupport
 
 /// Aligns faces by levelling the eyes and cropping a square around the box.
 public struct EyeLevelAligner: FaceAligner {

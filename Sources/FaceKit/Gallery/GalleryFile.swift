@@ -14,13 +14,7 @@
 // Writes go to a temporary file that is flushed to disk and renamed over the gallery, so a
 // crash leaves the old or the new file, never a torn one. A writer holds an exclusive flock on
 // "<file>.lock" while the gallery is open for writing; a second writer fails with `.locked`.
-#if canImport(Darwin)
-import Darwin
-#elseif canImport(Glibc)
-import Glibc
-#endif
-import Crypto
-import FaceKitWeights
+import FaceKitSupport
 import Foundation
 
 /// A gallery stored in one file.
@@ -31,7 +25,7 @@ public final class GalleryFile: GalleryStorage, @unchecked Sendable {
 
     /// The gallery file.
     public let url: URL
-    private var lockDescriptor: Int32 = -1
+    private let writerLock: ExclusiveFileLock?
     private let lock = NSLock()
 
     /// Opens the gallery at `url`; with `writable`, takes the cross-process writer lock
@@ -39,18 +33,16 @@ public final class GalleryFile: GalleryStorage, @unchecked Sendable {
     public init(url: URL, writable: Bool) throws {
         self.url = url
         if writable {
-            let path = url.path + ".lock"
-            let fd = open(path, O_CREAT | O_RDWR, 0o644)
-            guard fd >= 0 else { throw GalleryError.io(file: path, reason: String(cString: strerror(errno))) }
-            if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-                close(fd)
-                throw GalleryError.locked(file: url.path)
+            do { writerLock = try ExclusiveFileLock(path: url.path + ".lock") } catch {
+                switch error {
+                case .held: throw GalleryError.locked(file: url.path)
+                case let .unavailable(failure): throw GalleryError.io(file: failure.path, reason: failure.reason)
+                }
             }
-            lockDescriptor = fd
+        } else {
+            writerLock = nil
         }
     }
-
-    deinit { if lockDescriptor >= 0 { flock(lockDescriptor, LOCK_UN); close(lockDescriptor) } }
 
     public func load() throws -> GallerySnapshot {
         guard FileManager.default.fileExists(atPath: url.path) else { return GallerySnapshot() }
@@ -62,7 +54,7 @@ public final class GalleryFile: GalleryStorage, @unchecked Sendable {
     }
 
     public func save(_ snapshot: GallerySnapshot) throws {
-        guard lockDescriptor >= 0 else { throw GalleryError.invalidArgument("\(url.path): the gallery was opened read-only") }
+        guard writerLock != nil else { throw GalleryError.invalidArgument("\(url.path): the gallery was opened read-only") }
         let data = try Self.encode(snapshot)
         try lock.withLock { try Self.writeAtomically(data, to: url) }
     }
@@ -101,7 +93,7 @@ public final class GalleryFile: GalleryStorage, @unchecked Sendable {
         model += [UInt8](repeating: 0, count: 32 - model.count)
         out.append(contentsOf: model)
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
-        out.append(contentsOf: SHA256.hash(data: payload))
+        out.append(contentsOf: Digest.sha256Bytes(payload))
         out.append(payload)
         return out
     }
@@ -123,7 +115,7 @@ public final class GalleryFile: GalleryStorage, @unchecked Sendable {
             throw fail("sizes in the header do not match the file (\(data.count) bytes)")
         }
         let payload = data.subdata(in: headerSize..<data.count)
-        guard Array(SHA256.hash(data: payload)) == Array(bytes[60..<92]) else { throw fail("checksum mismatch: the file is damaged") }
+        guard Digest.sha256Bytes(payload) == Array(bytes[60..<92]) else { throw fail("checksum mismatch: the file is damaged") }
         let index: [IndexEntry]
         do { index = try JSONDecoder().decode([IndexEntry].self, from: payload.prefix(jsonLength)) } catch {
             throw fail("unreadable index")
