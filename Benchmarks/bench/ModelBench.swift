@@ -110,3 +110,19 @@ func measureAsync(seconds: Double, _ body: () async throws -> Void) async rethro
     samples.sort()
     return Measurement(medianMs: samples[samples.count / 2], p90Ms: samples[min(samples.count - 1, samples.count * 9 / 10)])
 }
+
+/// `bench weights`: what checking the pinned files costs on every `WeightStore.load`.
+func runWeightsBench(output: Output) async throws {
+    if !output.json { print("\n# weights — WeightStore.load after the first conversion (files and record warm in the page cache)") }
+    let store = benchStore()
+    for model in ModelID.allCases {
+        _ = try await store.load(model)   // converts and records the fingerprints if needed
+        let converted = try measure(seconds: 0.5) { _ = try store.loadConverted(model) }
+        let full = try await measureAsync(seconds: 0.5) { _ = try await store.resolve(model) }
+        let load = try await measureAsync(seconds: 0.5) { _ = try await store.load(model) }
+        for (stage, m) in [("converted file only", converted), ("pinned files, full SHA-256", full), ("load (both, as on every call)", load)] {
+            output.emit([("bench", "weights-load"), ("model", model.rawValue), ("stage", stage), ("median_ms", m.medianMs), ("p90_ms", m.p90Ms)],
+                        table: pad(model.rawValue, 26) + pad(stage, 34) + String(format: "median %8.3f ms  p90 %8.3f ms", m.medianMs, m.p90Ms))
+        }
+    }
+}

@@ -6,13 +6,11 @@
 //   3. the user cache                         $XDG_CACHE_HOME/facekit/<model>/<file>
 //                                             (or ~/.cache/facekit; ~/Library/Caches/facekit on Apple platforms)
 //   4. the pinned upstream address, downloaded into the cache (temporary file, verified, renamed).
-// Every file is checked against its pinned size and SHA-256 before use, wherever it came from.
-// `load` does so on every call, cheaply: a file whose device, inode, size, mtime and ctime are
-// those recorded in <cache>/verified.json when its full SHA-256 last matched is not hashed
-// again; any change means a full hash. `resolve` (and `facekit weights verify`) always hash.
-// Converted weights (safetensors) live in <cache>/converted/<model>.safetensors and record the
-// source digests and their own data digest (checked on every load), so stale or damaged
-// conversions are redone.
+// Every file is checked against its pinned size and SHA-256 before use, wherever it came from,
+// on every `load` (also when a conversion exists: hashing the 0.5–1.3 MB files costs 0.6–1.6 ms
+// per model, measured with `bench weights`). Converted weights (safetensors) live in
+// <cache>/converted/<model>.safetensors and record the source digests and their own data
+// digest (also checked on every load), so stale or damaged conversions are redone.
 import FaceKitSupport
 import Foundation
 
@@ -120,39 +118,6 @@ public struct WeightStore: Sendable {
         return out
     }
 
-    /// Files whose full SHA-256 matched the manifest, with their fingerprints at that moment.
-    struct VerificationRecord: Codable, Equatable {
-        struct Entry: Codable, Equatable {
-            var sha256: String
-            var fingerprint: FileFingerprint
-        }
-        var files: [String: Entry] = [:]
-    }
-
-    /// Where the verification record is kept.
-    var verificationRecordURL: URL { cacheDirectory.appendingPathComponent("verified.json") }
-
-    func loadVerificationRecord() -> VerificationRecord {
-        guard let data = try? Data(contentsOf: verificationRecordURL),
-              let record = try? JSONDecoder().decode(VerificationRecord.self, from: data) else { return VerificationRecord() }
-        return record
-    }
-
-    /// Checks one file against the manifest: skipped when `trustingFingerprints` and the file's
-    /// fingerprint is the one recorded when the same pinned digest last matched, otherwise a
-    /// full size and SHA-256 check, recorded on success.
-    func verify(_ url: URL, _ file: ModelFile, record: inout VerificationRecord, trustingFingerprints: Bool) throws {
-        let key = url.standardizedFileURL.path
-        let fingerprint = FileFingerprint(path: key)   // taken before hashing: a change while hashing shows next time
-        if trustingFingerprints, let fingerprint, fingerprint.size == Int64(file.size),
-           record.files[key] == VerificationRecord.Entry(sha256: file.sha256, fingerprint: fingerprint) {
-            return
-        }
-        record.files[key] = nil
-        try Self.verify(url, file)
-        if let fingerprint { record.files[key] = .init(sha256: file.sha256, fingerprint: fingerprint) }
-    }
-
     /// Checks one file's size and SHA-256.
     static func verify(_ url: URL, _ file: ModelFile) throws {
         let (digest, size) = try FileSystem.sha256(of: url)
@@ -168,36 +133,19 @@ public struct WeightStore: Sendable {
     /// - Throws: ``WeightsError`` when the files are missing and cannot be downloaded, or a file
     ///   does not match the manifest.
     public func resolve(_ model: ModelID) async throws -> ResolvedModel {
-        try await resolve(model, trustingFingerprints: false)
-    }
-
-    /// ``resolve(_:)``, optionally skipping the hash of files whose recorded fingerprints are unchanged.
-    func resolve(_ model: ModelID, trustingFingerprints: Bool) async throws -> ResolvedModel {
-        var record = loadVerificationRecord()
-        let before = record
-        defer {
-            // Also after a failure: a file that no longer verifies has lost its entry.
-            if record != before, let data = try? JSONEncoder().encode(record) {
-                try? FileSystem.writeAtomically(data, to: verificationRecordURL)   // a read-only cache only costs speed
-            }
-        }
-        return try await resolve(model, record: &record, trustingFingerprints: trustingFingerprints)
-    }
-
-    private func resolve(_ model: ModelID, record: inout VerificationRecord, trustingFingerprints: Bool) async throws -> ResolvedModel {
         let descriptor = WeightsManifest.descriptor(for: model)
         for (source, root) in searchLocations {
             let dir = root.appendingPathComponent(model.rawValue)
             guard FileSystem.exists(dir.appendingPathComponent(descriptor.modelFile)) else { continue }
             if source == .cache {
-                try await repairCache(descriptor, dir, record: &record, trustingFingerprints: trustingFingerprints)
+                try await repairCache(descriptor, dir)
             } else {
                 for file in descriptor.files {
                     let url = dir.appendingPathComponent(file.name)
                     guard FileSystem.exists(url) else {
                         throw WeightsError.unreadable(file: url.path, reason: "missing; \(model) needs \(descriptor.files.map(\.name).joined(separator: " and "))")
                     }
-                    try verify(url, file, record: &record, trustingFingerprints: trustingFingerprints)
+                    try Self.verify(url, file)
                 }
             }
             return ResolvedModel(model: model, directory: dir, source: source)
@@ -206,7 +154,7 @@ public struct WeightStore: Sendable {
         guard allowsDownload else { throw WeightsError.notFound(model: model.rawValue, searched: searched, downloadError: "downloads are disabled") }
         let dir = cacheDirectory.appendingPathComponent(model.rawValue)
         do {
-            try await repairCache(descriptor, dir, record: &record, trustingFingerprints: trustingFingerprints)
+            try await repairCache(descriptor, dir)
         } catch let error as WeightsError {
             throw WeightsError.notFound(model: model.rawValue, searched: searched, downloadError: error.description)
         }
@@ -214,12 +162,12 @@ public struct WeightStore: Sendable {
     }
 
     /// Makes the cache hold verified copies of every file, downloading what is missing or damaged.
-    func repairCache(_ descriptor: ModelDescriptor, _ dir: URL, record: inout VerificationRecord, trustingFingerprints: Bool) async throws {
+    func repairCache(_ descriptor: ModelDescriptor, _ dir: URL) async throws {
         // Shards first, model.json last: model.json's presence marks a complete model.
         for file in descriptor.files.sorted(by: { a, _ in a.name != descriptor.modelFile }) {
             let url = dir.appendingPathComponent(file.name)
             if FileSystem.exists(url) {
-                do { try verify(url, file, record: &record, trustingFingerprints: trustingFingerprints); continue } catch {
+                do { try Self.verify(url, file); continue } catch {
                     guard allowsDownload else { throw error }   // a damaged cached file is replaced when we can
                 }
             }
@@ -252,7 +200,7 @@ public struct WeightStore: Sendable {
 
     /// Reads the verified TF.js model.
     package func loadSource(_ model: ModelID) async throws -> TFJSGraphModel {
-        let resolved = try await resolve(model, trustingFingerprints: true)
+        let resolved = try await resolve(model)
         return try TFJSGraphModel(directory: resolved.directory, modelFile: WeightsManifest.descriptor(for: model).modelFile)
     }
 
@@ -272,17 +220,16 @@ public struct WeightStore: Sendable {
 
     /// Loads the converted weights, converting first when they are missing, stale or damaged.
     ///
-    /// Every call first checks the model's pinned files (finding or downloading them as
-    /// ``resolve(_:)`` does): a file is hashed in full unless its device, inode, size, mtime and
-    /// ctime are those recorded when its SHA-256 last matched. The converted file's tensor data is
-    /// hashed on every call.
+    /// Every call first finds and verifies the model's pinned files as ``resolve(_:)`` does
+    /// (size and full SHA-256 of each; downloading when allowed and needed), then checks the
+    /// converted file's recorded source digests and the SHA-256 of its tensor data.
     ///
     /// - Throws: ``WeightsError`` when the pinned files are missing, do not verify or cannot be
     ///   converted.
     public func load(_ model: ModelID) async throws -> ModelWeights {
-        _ = try await resolve(model, trustingFingerprints: true)
+        let resolved = try await resolve(model)
         if let weights = try? loadConverted(model) { return weights }
-        let (weights, data) = try await convertInMemory(model)
+        let (weights, data) = try await convertInMemory(model, from: resolved)
         try? FileSystem.writeAtomically(data, to: convertedURL(model))   // a read-only cache only costs speed
         return weights
     }
@@ -314,8 +261,13 @@ public struct WeightStore: Sendable {
         return url
     }
 
-    func convertInMemory(_ model: ModelID) async throws -> (ModelWeights, Data) {
-        let source = try await loadSource(model)
+    func convertInMemory(_ model: ModelID, from resolved: ResolvedModel? = nil) async throws -> (ModelWeights, Data) {
+        let source: TFJSGraphModel
+        if let resolved {
+            source = try TFJSGraphModel(directory: resolved.directory, modelFile: WeightsManifest.descriptor(for: model).modelFile)
+        } else {
+            source = try await loadSource(model)
+        }
         var metadata = Self.sourceMetadata(model)
         metadata["facekit.data.sha256"] = Digest.sha256(Self.dataSection(source.weights))
         let data = try SafeTensors.encode(Array(source.weights.values), metadata: metadata)
