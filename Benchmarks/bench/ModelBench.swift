@@ -41,22 +41,22 @@ func runDetectorBench(output: Output) async throws {
 
 func runEmbedderBench(output: Output) async throws {
     if !output.json { print("\n# embedder — \(buildDescription); median_ms is for the whole batch") }
-    let weights = try await benchStore().load(.arcfaceSEMobileFaceNet)
+    let weights = try await benchStore().load(FaceEmbedder.model)
     for threads in [1, 2] {
         let embedder = try FaceEmbedder(configuration: .init(threads: ThreadCount(threads), maximumBatch: 8), weights: weights)
         for batch in [1, 8] {
-            let input = (0..<(batch * 112 * 112 * 3)).map { Float(($0 * 7) % 255) / 128 - 0.99 }
+            let input = (0..<(batch * AlignedFace.valueCount)).map { Float(($0 * 7) % 255) / 128 - 0.99 }
             let m = try measure(seconds: 1.5) { _ = try embedder.rawEmbeddings(input: input, batch: batch) }
             let gflops = Double(embedder.flopsPerImage * batch) / (m.medianMs / 1000) / 1e9
-            output.emit([("model", "arcface-se-mobilefacenet"), ("stage", "network"), ("threads", threads), ("batch", batch),
+            output.emit([("model", FaceEmbedder.model.rawValue), ("stage", "network"), ("threads", threads), ("batch", batch),
                          ("median_ms", m.medianMs), ("p90_ms", m.p90Ms), ("gflops", gflops)],
-                        table: pad("arcface-se-mobilefacenet", 26) + pad("network", 12) + String(format: "threads %d  batch %d  median %8.3f ms  p90 %8.3f ms  %6.2f ms/face  %6.1f GFLOP/s",
+                        table: pad(FaceEmbedder.model.rawValue, 26) + pad("network", 12) + String(format: "threads %d  batch %d  median %8.3f ms  p90 %8.3f ms  %6.2f ms/face  %6.1f GFLOP/s",
                                       threads, batch, m.medianMs, m.p90Ms, m.medianMs / Double(batch), gflops))
         }
         // The same 8 faces as 8 single calls and as one batch, timed in alternation.
-        var faces = [Float](repeating: 0, count: 8 * 112 * 112 * 3)
+        var faces = [Float](repeating: 0, count: 8 * AlignedFace.valueCount)
         for i in faces.indices { faces[i] = Float((i * 7) % 255) / 128 - 0.99 }
-        let image = 112 * 112 * 3
+        let image = AlignedFace.valueCount
         let oneByOne: () throws -> Void = {
             for i in 0..<8 { _ = try embedder.rawEmbeddings(input: Array(faces[(i * image)..<((i + 1) * image)]), batch: 1) }
         }
@@ -67,9 +67,9 @@ func runEmbedderBench(output: Output) async throws {
         let speedup: Double = perFaceSingle / perFaceBatch
         let line = String(format: "threads %d  8 single calls %6.2f ms/face, one batch of 8 %6.2f ms/face (interleaved): batch %.2fx",
                           threads, perFaceSingle, perFaceBatch, speedup)
-        output.emit([("model", "arcface-se-mobilefacenet"), ("stage", "batch-vs-single"), ("threads", threads), ("batch", 8),
+        output.emit([("model", FaceEmbedder.model.rawValue), ("stage", "batch-vs-single"), ("threads", threads), ("batch", 8),
                      ("single_ms_per_face", perFaceSingle), ("batch_ms_per_face", perFaceBatch), ("batch_speedup", speedup)],
-                    table: pad("arcface-se-mobilefacenet", 26) + pad("batch-vs-single", 16) + line)
+                    table: pad(FaceEmbedder.model.rawValue, 26) + pad("batch-vs-single", 16) + line)
     }
 }
 

@@ -3,8 +3,12 @@
 
 /// An 8-bit RGB colour.
 public struct RGBColor: Sendable, Equatable {
+    /// The red, green and blue components.
     public var r, g, b: UInt8
+    /// Creates a colour from its components.
     public init(_ r: UInt8, _ g: UInt8, _ b: UInt8) { self.r = r; self.g = g; self.b = b }
+
+    // The colours of the annotations.
 
     public static let red = RGBColor(230, 40, 40)
     public static let green = RGBColor(40, 210, 70)

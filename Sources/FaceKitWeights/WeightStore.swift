@@ -16,14 +16,23 @@ import Foundation
 
 /// Where a model's files were found.
 public enum WeightsSource: String, Sendable, Codable {
-    case directory, environment, cache, downloaded
+    /// The directory given in code (``WeightStore/directory``, `--weights DIR`).
+    case directory
+    /// `$FACEKIT_WEIGHTS`.
+    case environment
+    /// The user cache, already there.
+    case cache
+    /// Downloaded into the user cache just now.
+    case downloaded
 }
 
 /// A model whose files were found and verified.
 public struct ResolvedModel: Sendable {
+    /// The model.
     public let model: ModelID
     /// The directory holding the model's files.
     public let directory: URL
+    /// Which search location held them.
     public let source: WeightsSource
 }
 
@@ -59,11 +68,24 @@ public struct ModelWeights: Sendable {
 
 /// The state of one file, for `facekit weights list` and `verify`.
 public struct FileStatus: Sendable {
-    public enum State: Sendable, Equatable { case verified, missing, mismatch(String) }
+    /// Whether the file is there and matches the manifest.
+    public enum State: Sendable, Equatable {
+        /// Present with the pinned size and SHA-256.
+        case verified
+        /// Not present in this location.
+        case missing
+        /// Present but different from the manifest (the reason).
+        case mismatch(String)
+    }
+    /// The model the file belongs to.
     public let model: ModelID
+    /// The file's name in the model directory.
     public let file: String
+    /// The search location looked at.
     public let source: WeightsSource
+    /// The file's full path in that location.
     public let path: String
+    /// What was found there.
     public let state: State
 }
 

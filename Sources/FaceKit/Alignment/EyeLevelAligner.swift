@@ -10,8 +10,12 @@ public struct EyeLevelAligner: FaceAligner {
     /// The crop side as a multiple of the larger box side (default 1.2).
     public var margin: Double
 
+    /// Creates an aligner whose square crop is `margin` times the larger box side.
     public init(margin: Double = 1.2) { self.margin = margin }
 
+    /// The eye-level crop of `face` (``AlignedFace/method`` is ``AlignmentMethod/eyes``).
+    ///
+    /// - Throws: ``FaceKitError/invalidArgument(_:)`` when the box or eyes are degenerate.
     public func align(_ face: DetectedFace, in image: RGBImage) throws -> AlignedFace {
         try AlignedFace(warping: image, by: try transform(for: face), method: .eyes)
     }

@@ -27,6 +27,7 @@ public final class FaceDetector: Sendable {
         /// Threads the kernels may use per call (default: all processors).
         public var threads: ThreadCount
 
+        /// Creates a configuration; the defaults are the pipeline's.
         public init(variant: DetectorVariant = .back, minimumScore: Double = 0.5, iouThreshold: Double = 0.3,
                     maximumFaces: Int? = nil, threads: ThreadCount = .automatic) {
             self.variant = variant; self.minimumScore = minimumScore; self.iouThreshold = iouThreshold

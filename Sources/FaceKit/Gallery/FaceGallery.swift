@@ -7,6 +7,7 @@ public struct GalleryMatch: Sendable, Equatable {
     /// The best cosine similarity between the probe and the person's embeddings.
     public let similarity: Float
 
+    /// Creates a match.
     public init(identifier: String, similarity: Float) {
         self.identifier = identifier
         self.similarity = similarity

@@ -19,7 +19,9 @@ import Foundation
 
 /// A gallery stored in one file.
 public final class GalleryFile: GalleryStorage, @unchecked Sendable {
+    /// The first 8 bytes of every gallery file: `FKGALLRY`.
     public static let magic = Array("FKGALLRY".utf8)
+    /// The format version this FaceKit writes and reads.
     public static let version: UInt32 = 1
     static let headerSize = 92
 
@@ -44,6 +46,9 @@ public final class GalleryFile: GalleryStorage, @unchecked Sendable {
         }
     }
 
+    /// Reads and checks the file; an empty gallery when it does not exist yet.
+    ///
+    /// - Throws: ``GalleryError`` when the file is unreadable, damaged or of a newer format.
     public func load() throws -> GallerySnapshot {
         guard FileManager.default.fileExists(atPath: url.path) else { return GallerySnapshot() }
         let data: Data
@@ -53,6 +58,9 @@ public final class GalleryFile: GalleryStorage, @unchecked Sendable {
         return try Self.decode(data, name: url.path)
     }
 
+    /// Replaces the file atomically with `snapshot`.
+    ///
+    /// - Throws: ``GalleryError`` when the gallery was opened read-only or writing fails.
     public func save(_ snapshot: GallerySnapshot) throws {
         guard writerLock != nil else { throw GalleryError.invalidArgument("\(url.path): the gallery was opened read-only") }
         let data = try Self.encode(snapshot)
@@ -68,6 +76,9 @@ public final class GalleryFile: GalleryStorage, @unchecked Sendable {
         var embeddings: [Item]
     }
 
+    /// The bytes of the gallery file holding `s` (the format described at the top of this file).
+    ///
+    /// - Throws: ``GalleryError/invalidArgument(_:)`` when an embedding's length differs from the dimension.
     public static func encode(_ s: GallerySnapshot) throws -> Data {
         let index = s.people.map { p in
             IndexEntry(identifier: p.identifier, metadata: p.metadata, embeddings: p.embeddings.map { .init(metadata: $0.metadata, norm: $0.embedding.norm) })
@@ -98,6 +109,9 @@ public final class GalleryFile: GalleryStorage, @unchecked Sendable {
         return out
     }
 
+    /// The gallery held in `data`; `name` names the file in errors.
+    ///
+    /// - Throws: ``GalleryError/corrupt(file:reason:)`` or ``GalleryError/unsupportedVersion(file:version:)``.
     public static func decode(_ data: Data, name: String) throws -> GallerySnapshot {
         func fail(_ r: String) -> GalleryError { .corrupt(file: name, reason: r) }
         guard data.count >= headerSize else { throw fail("\(data.count) bytes is shorter than the \(headerSize)-byte header") }
