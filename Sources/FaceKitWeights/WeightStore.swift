@@ -7,7 +7,7 @@
 //                                             (or ~/.cache/facekit; ~/Library/Caches/facekit on Apple platforms)
 //   4. the pinned upstream address, downloaded into the cache (temporary file, verified, renamed).
 // Every file is checked against its pinned size and SHA-256 before use, wherever it came from,
-// on every `load` (also when a conversion exists: hashing the 0.5–1.3 MB files costs 0.6–1.6 ms
+// on every `load` (also when a conversion exists: hashing the 0.5–1.3 MB files costs 0.5–1.6 ms
 // per model, measured with `bench weights`). Converted weights (safetensors) live in
 // <cache>/converted/<model>.safetensors and record the source digests and their own data
 // digest (also checked on every load), so stale or damaged conversions are redone.
