@@ -9,6 +9,8 @@
 //                             one micro-kernel source (Sources/FaceKitTensor/MicroKernels/Source)
 //                             compiled per instruction set; chosen once at start-up
 //   FaceKitTensor             Tensor, ops and references (knows nothing of images or faces)
+//   FaceKitSupport            platform shims, SHA-256, atomic file writes, file lock, JSON writer
+//                             (`package` API only: for FaceKit's own modules, tool and bench)
 //   FaceKitImage              decoding, EXIF, resize, warp, drawing, PNG encoding
 //   FaceKitWeights            TF.js reader, safetensors, manifest, resolution, download
 //   FaceKit                   the public face: detector, aligners, embedder, matcher, gallery
@@ -65,28 +67,24 @@ let package = Package(
                 .product(name: "Atomics", package: "swift-atomics"),
             ],
             exclude: ["MicroKernels"]),
-        .target(name: "FaceKitImage", dependencies: ["CTurboJPEG", "CPNG", "CWebP"]),
-        .target(
-            name: "FaceKitWeights",
-            dependencies: [
-                "FaceKitTensor",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]),
+        .target(name: "FaceKitSupport", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "FaceKitImage", dependencies: ["CTurboJPEG", "CPNG", "CWebP", "FaceKitSupport"]),
+        .target(name: "FaceKitWeights", dependencies: ["FaceKitSupport"]),
         .target(
             name: "FaceKit",
-            dependencies: ["FaceKitTensor", "FaceKitImage", "FaceKitWeights", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["FaceKitTensor", "FaceKitImage", "FaceKitWeights", "FaceKitSupport"]),
         .executableTarget(
             name: "facekit",
-            dependencies: ["FaceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["FaceKit", "FaceKitSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
-            name: "bench", dependencies: ["FaceKit", "FaceKitTensor"], path: "Benchmarks/bench"),
+            name: "bench", dependencies: ["FaceKit", "FaceKitTensor", "FaceKitSupport"], path: "Benchmarks/bench"),
         .target(
             name: "FaceKitTestSupport",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             path: "Tests/FaceKitTestSupport"),
         .testTarget(name: "FaceKitTensorTests", dependencies: ["FaceKitTensor", "FaceKitTestSupport"]),
         .testTarget(name: "FaceKitImageTests", dependencies: ["FaceKitImage", "FaceKitTestSupport", "CWebP", "CTurboJPEG"]),
-        .testTarget(name: "FaceKitWeightsTests", dependencies: ["FaceKitWeights", "FaceKitTestSupport"]),
+        .testTarget(name: "FaceKitWeightsTests", dependencies: ["FaceKitWeights", "FaceKitSupport", "FaceKitTestSupport"]),
         .testTarget(name: "FaceKitTests", dependencies: ["FaceKit", "FaceKitTestSupport"]),
         .testTarget(name: "FaceKitCLITests", dependencies: ["facekit", "FaceKitTestSupport"]),
     ]

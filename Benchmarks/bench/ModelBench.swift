@@ -41,22 +41,22 @@ func runDetectorBench(output: Output) async throws {
 
 func runEmbedderBench(output: Output) async throws {
     if !output.json { print("\n# embedder — \(buildDescription); median_ms is for the whole batch") }
-    let weights = try await benchStore().load(.arcfaceSEMobileFaceNet)
+    let weights = try await benchStore().load(FaceEmbedder.model)
     for threads in [1, 2] {
         let embedder = try FaceEmbedder(configuration: .init(threads: ThreadCount(threads), maximumBatch: 8), weights: weights)
         for batch in [1, 8] {
-            let input = (0..<(batch * 112 * 112 * 3)).map { Float(($0 * 7) % 255) / 128 - 0.99 }
+            let input = (0..<(batch * AlignedFace.valueCount)).map { Float(($0 * 7) % 255) / 128 - 0.99 }
             let m = try measure(seconds: 1.5) { _ = try embedder.rawEmbeddings(input: input, batch: batch) }
             let gflops = Double(embedder.flopsPerImage * batch) / (m.medianMs / 1000) / 1e9
-            output.emit([("model", "arcface-se-mobilefacenet"), ("stage", "network"), ("threads", threads), ("batch", batch),
+            output.emit([("model", FaceEmbedder.model.rawValue), ("stage", "network"), ("threads", threads), ("batch", batch),
                          ("median_ms", m.medianMs), ("p90_ms", m.p90Ms), ("gflops", gflops)],
-                        table: pad("arcface-se-mobilefacenet", 26) + pad("network", 12) + String(format: "threads %d  batch %d  median %8.3f ms  p90 %8.3f ms  %6.2f ms/face  %6.1f GFLOP/s",
+                        table: pad(FaceEmbedder.model.rawValue, 26) + pad("network", 12) + String(format: "threads %d  batch %d  median %8.3f ms  p90 %8.3f ms  %6.2f ms/face  %6.1f GFLOP/s",
                                       threads, batch, m.medianMs, m.p90Ms, m.medianMs / Double(batch), gflops))
         }
         // The same 8 faces as 8 single calls and as one batch, timed in alternation.
-        var faces = [Float](repeating: 0, count: 8 * 112 * 112 * 3)
+        var faces = [Float](repeating: 0, count: 8 * AlignedFace.valueCount)
         for i in faces.indices { faces[i] = Float((i * 7) % 255) / 128 - 0.99 }
-        let image = 112 * 112 * 3
+        let image = AlignedFace.valueCount
         let oneByOne: () throws -> Void = {
             for i in 0..<8 { _ = try embedder.rawEmbeddings(input: Array(faces[(i * image)..<((i + 1) * image)]), batch: 1) }
         }
@@ -67,27 +67,34 @@ func runEmbedderBench(output: Output) async throws {
         let speedup: Double = perFaceSingle / perFaceBatch
         let line = String(format: "threads %d  8 single calls %6.2f ms/face, one batch of 8 %6.2f ms/face (interleaved): batch %.2fx",
                           threads, perFaceSingle, perFaceBatch, speedup)
-        output.emit([("model", "arcface-se-mobilefacenet"), ("stage", "batch-vs-single"), ("threads", threads), ("batch", 8),
+        output.emit([("model", FaceEmbedder.model.rawValue), ("stage", "batch-vs-single"), ("threads", threads), ("batch", 8),
                      ("single_ms_per_face", perFaceSingle), ("batch_ms_per_face", perFaceBatch), ("batch_speedup", speedup)],
-                    table: pad("arcface-se-mobilefacenet", 26) + pad("batch-vs-single", 16) + line)
+                    table: pad(FaceEmbedder.model.rawValue, 26) + pad("batch-vs-single", 16) + line)
     }
 }
 
 func runGalleryBench(output: Output) async throws {
-    if !output.json { print("\n# gallery — brute-force SIMD search, one probe, top 5") }
-    for count in [10_000, 100_000] {
-        let gallery = try FaceGallery(storage: InMemoryGalleryStorage())
-        var state: UInt32 = 7
-        func next() -> Float { state = state &* 1_664_525 &+ 1_013_904_223; return Float(state >> 8) / Float(1 << 24) - 0.5 }
-        var batch: [FaceEmbedding] = []
-        for i in 0..<count {
-            batch.append(FaceEmbedding(raw: (0..<256).map { _ in next() }))
-            if batch.count == 1000 { try await gallery.enroll("person\(i / 1000)", embeddings: batch); batch = [] }
+    if !output.json { print("\n# gallery — brute-force SIMD search, one probe, top 5 (bounded-heap selection)") }
+    let d = FaceEmbedder.dimension
+    var state: UInt32 = 7
+    func next() -> Float { state = state &* 1_664_525 &+ 1_013_904_223; return Float(state >> 8) / Float(1 << 24) - 0.5 }
+    // 100,000 people with one embedding each is the case the per-person selection must scale to;
+    // 100 people with 1,000 each scans the same number of vectors.
+    for (people, perPerson) in [(10_000, 1), (100_000, 1), (100, 1_000)] {
+        var snapshot = GallerySnapshot()
+        snapshot.people.reserveCapacity(people)
+        for p in 0..<people {
+            let embeddings = (0..<perPerson).map { _ in GalleryEmbedding(embedding: FaceEmbedding(raw: (0..<d).map { _ in next() })) }
+            snapshot.people.append(GalleryPerson(identifier: "person\(p)", embeddings: embeddings))
         }
-        let probe = FaceEmbedding(raw: (0..<256).map { _ in next() })
+        let gallery = try FaceGallery(storage: InMemoryGalleryStorage(snapshot))
+        let probe = FaceEmbedding(raw: (0..<d).map { _ in next() })
         let m = try await measureAsync(seconds: 1) { _ = try await gallery.search(probe, top: 5) }
-        output.emit([("bench", "gallery-search"), ("entries", count), ("dimension", 256), ("threads", 1), ("median_ms", m.medianMs), ("p90_ms", m.p90Ms)],
-                    table: pad("gallery search", 26) + String(format: "%7d entries x 256   median %8.3f ms  p90 %8.3f ms", count, m.medianMs, m.p90Ms))
+        let entries = people * perPerson
+        output.emit([("bench", "gallery-search"), ("people", people), ("entries", entries), ("dimension", d), ("threads", 1),
+                     ("median_ms", m.medianMs), ("p90_ms", m.p90Ms)],
+                    table: pad("gallery search", 26) + String(format: "%7d people x %4d embeddings x %d   median %8.3f ms  p90 %8.3f ms",
+                                                              people, perPerson, d, m.medianMs, m.p90Ms))
     }
 }
 
@@ -102,4 +109,20 @@ func measureAsync(seconds: Double, _ body: () async throws -> Void) async rethro
     }
     samples.sort()
     return Measurement(medianMs: samples[samples.count / 2], p90Ms: samples[min(samples.count - 1, samples.count * 9 / 10)])
+}
+
+/// `bench weights`: what checking the pinned files costs on every `WeightStore.load`.
+func runWeightsBench(output: Output) async throws {
+    if !output.json { print("\n# weights — WeightStore.load after the first conversion (files and record warm in the page cache)") }
+    let store = benchStore()
+    for model in ModelID.allCases {
+        _ = try await store.load(model)   // converts and records the fingerprints if needed
+        let converted = try measure(seconds: 0.5) { _ = try store.loadConverted(model) }
+        let full = try await measureAsync(seconds: 0.5) { _ = try await store.resolve(model) }
+        let load = try await measureAsync(seconds: 0.5) { _ = try await store.load(model) }
+        for (stage, m) in [("converted file only", converted), ("pinned files, full SHA-256", full), ("load (both, as on every call)", load)] {
+            output.emit([("bench", "weights-load"), ("model", model.rawValue), ("stage", stage), ("median_ms", m.medianMs), ("p90_ms", m.p90Ms)],
+                        table: pad(model.rawValue, 26) + pad(stage, 34) + String(format: "median %8.3f ms  p90 %8.3f ms", m.medianMs, m.p90Ms))
+        }
+    }
 }

@@ -1,4 +1,5 @@
 // Timing helpers: repeated runs, median and 90th percentile, printed as a table or JSON lines.
+import FaceKitSupport
 import FaceKitTensor
 import Foundation
 
@@ -52,22 +53,17 @@ func measureInterleaved(seconds: Double, _ first: () throws -> Void, _ second: (
 struct Output {
     var json: Bool
 
-    /// Prints one measurement: a JSON line (which always says which kernel variant ran, as
-    /// `"kernels"`), or the table row.
+    /// One JSON line of `fields` (with the shared, escaping JSON writer; numbers rounded to
+    /// 4 decimals; it always says which kernel variant ran, as `"kernels"`), or the
+    /// human-readable `table` line.
     func emit(_ fields: [(String, Any)], table: String) {
         var fields = fields
         if !fields.contains(where: { $0.0 == "kernels" }) { fields.append(("kernels", KernelConfiguration.current.name)) }
         if json {
-            let body = fields.map { key, value -> String in
-                let v: String
-                switch value {
-                case let s as String: v = "\"\(s)\""
-                case let d as Double: v = String(format: "%.4f", d)
-                default: v = "\(value)"
-                }
-                return "\"\(key)\": \(v)"
-            }.joined(separator: ", ")
-            print("{\(body)}")
+            print(jsonLine(JSONObject(fields.map { key, value in
+                if let d = value as? Double, d.isFinite { return (key, (d * 10_000).rounded() / 10_000) }
+                return (key, value)
+            })))
         } else {
             print(table)
         }

@@ -3,8 +3,12 @@
 
 /// An 8-bit RGB colour.
 public struct RGBColor: Sendable, Equatable {
+    /// The red, green and blue components.
     public var r, g, b: UInt8
+    /// Creates a colour from its components.
     public init(_ r: UInt8, _ g: UInt8, _ b: UInt8) { self.r = r; self.g = g; self.b = b }
+
+    // The colours of the annotations.
 
     public static let red = RGBColor(230, 40, 40)
     public static let green = RGBColor(40, 210, 70)
@@ -16,13 +20,6 @@ public struct RGBColor: Sendable, Equatable {
 }
 
 extension RGBImage {
-    /// Sets one pixel if it lies inside the image.
-    public mutating func setPixel(x: Int, y: Int, _ c: RGBColor) {
-        guard x >= 0, y >= 0, x < width, y < height else { return }
-        let i = (y * width + x) * 3
-        pixels[i] = c.r; pixels[i + 1] = c.g; pixels[i + 2] = c.b
-    }
-
     /// Fills the rectangle [x0, x1) × [y0, y1), clipped.
     public mutating func fillRect(x0: Int, y0: Int, x1: Int, y1: Int, _ c: RGBColor) {
         let xa = max(0, x0), xb = min(width, x1), ya = max(0, y0), yb = min(height, y1)

@@ -1,5 +1,6 @@
 // Encoding RGB images as PNG (annotated photos, face crops) with libpng's simplified API.
 import CPNG
+import FaceKitSupport
 import Foundation
 
 extension RGBImage {
@@ -26,11 +27,14 @@ extension RGBImage {
         return Data(out.prefix(size))
     }
 
-    /// Writes the image as a PNG file, atomically.
+    /// Writes the image as a PNG file, atomically: a reader (or a crash) sees the old file or
+    /// the whole new one.
+    ///
+    /// - Throws: ``ImageError/writeFailed(destination:reason:)`` when encoding or writing fails.
     public func writePNG(to path: String) throws {
         let data = try pngData()
-        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw ImageError.writeFailed(destination: path, reason: error.localizedDescription)
+        do { try AtomicFile.write(data, to: URL(fileURLWithPath: path)) } catch {
+            throw ImageError.writeFailed(destination: path, reason: error.reason)
         }
     }
 }

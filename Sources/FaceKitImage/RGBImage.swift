@@ -10,7 +10,11 @@ public struct RGBImage: Sendable, Equatable {
     /// Height in pixels.
     public let height: Int
     /// `width * height * 3` bytes: R, G, B for each pixel, rows top to bottom.
-    public var pixels: [UInt8]
+    ///
+    /// Read-only from outside this file, so the count always matches the size (the resampling
+    /// code reads it through unsafe pointers); change pixels with ``setPixel(x:y:_:)`` and the
+    /// drawing methods, or make a new image with ``init(width:height:pixels:)``.
+    public private(set) var pixels: [UInt8]
 
     /// Wraps existing pixel bytes; throws if the count does not match the size.
     public init(width: Int, height: Int, pixels: [UInt8]) throws {
@@ -44,6 +48,13 @@ public struct RGBImage: Sendable, Equatable {
         self.width = width
         self.height = height
         self.pixels = pixels
+    }
+
+    /// Sets the pixel at column `x`, row `y` to `color`; does nothing outside the image.
+    public mutating func setPixel(x: Int, y: Int, _ color: RGBColor) {
+        guard x >= 0, y >= 0, x < width, y < height else { return }
+        let i = (y * width + x) * 3
+        pixels[i] = color.r; pixels[i + 1] = color.g; pixels[i + 2] = color.b
     }
 
     /// The pixel at column `x`, row `y`.

@@ -1,7 +1,7 @@
 // A JSON value, for the free-form parts of model.json (node attributes).
 
 /// Any JSON value.
-public enum JSONValue: Sendable, Equatable, Codable {
+package enum JSONValue: Sendable, Equatable, Codable {
     case null
     case bool(Bool)
     case number(Double)
@@ -9,7 +9,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    public init(from decoder: Decoder) throws {
+    package init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
         else if let b = try? c.decode(Bool.self) { self = .bool(b) }
@@ -19,7 +19,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
         else { self = .object(try c.decode([String: JSONValue].self)) }
     }
 
-    public func encode(to encoder: Encoder) throws {
+    package func encode(to encoder: Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
         case .null: try c.encodeNil()
@@ -32,15 +32,15 @@ public enum JSONValue: Sendable, Equatable, Codable {
     }
 
     /// The member `key` of an object.
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         if case let .object(o) = self { return o[key] }
         return nil
     }
 
-    public var stringValue: String? { if case let .string(s) = self { return s }; return nil }
-    public var arrayValue: [JSONValue]? { if case let .array(a) = self { return a }; return nil }
+    package var stringValue: String? { if case let .string(s) = self { return s }; return nil }
+    package var arrayValue: [JSONValue]? { if case let .array(a) = self { return a }; return nil }
     /// A number, or a string holding an integer (TF's int64 fields are strings in JSON).
-    public var intValue: Int? {
+    package var intValue: Int? {
         switch self {
         case let .number(n): return Int(exactly: n)
         case let .string(s): return Int(s)

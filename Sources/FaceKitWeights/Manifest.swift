@@ -28,8 +28,11 @@ public struct ModelFile: Sendable, Codable, Equatable {
 
 /// A pinned model.
 public struct ModelDescriptor: Sendable, Codable, Equatable {
+    /// The model.
     public let id: ModelID
+    /// What the model is, in one line.
     public let summary: String
+    /// The licences of the weights (see NOTICE).
     public let license: String
     /// Upstream repository and commit.
     public let source: String

@@ -4,12 +4,12 @@
 import Foundation
 
 /// Reading and writing safetensors files.
-public enum SafeTensors {
+package enum SafeTensors {
     /// The largest header FaceKit accepts (the format's own limit is 100 MB).
     static let maximumHeader = 100_000_000
 
     /// Encodes `tensors` with `metadata`.
-    public static func encode(_ tensors: [WeightTensor], metadata: [String: String]) throws -> Data {
+    package static func encode(_ tensors: [WeightTensor], metadata: [String: String]) throws -> Data {
         var header: [String: Any] = ["__metadata__": metadata]
         var offset = 0
         let sorted = tensors.sorted { $0.name < $1.name }
@@ -33,7 +33,7 @@ public enum SafeTensors {
     }
 
     /// Decodes a safetensors file's bytes; `name` labels errors.
-    public static func decode(_ data: Data, name: String) throws -> (tensors: [String: WeightTensor], metadata: [String: String]) {
+    package static func decode(_ data: Data, name: String) throws -> (tensors: [String: WeightTensor], metadata: [String: String]) {
         func fail(_ reason: String) -> WeightsError { .malformedConverted(file: name, reason: reason) }
         guard data.count >= 8 else { throw fail("shorter than its 8-byte header length") }
         let n = data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }

@@ -6,91 +6,84 @@
 import Foundation
 
 /// One node of the graph (a GraphDef NodeDef written as JSON).
-public struct GraphNode: Sendable, Codable, Equatable {
-    public let name: String
-    public let op: String
-    public let input: [String]?
-    public let attr: [String: JSONValue]?
+package struct GraphNode: Sendable, Codable, Equatable {
+    package let name: String
+    package let op: String
+    package let input: [String]?
+    package let attr: [String: JSONValue]?
 
     /// The node's inputs (empty when it has none).
-    public var inputs: [String] { input ?? [] }
+    package var inputs: [String] { input ?? [] }
 
     /// An integer list attribute (`strides`, `dilations`…).
-    public func ints(_ key: String) -> [Int]? {
+    package func ints(_ key: String) -> [Int]? {
         attr?[key]?["list"]?["i"]?.arrayValue?.compactMap(\.intValue)
-    }
-
-    /// A string attribute (base64-encoded in the JSON), decoded.
-    public func string(_ key: String) -> String? {
-        guard let b64 = attr?[key]?["s"]?.stringValue, let data = Data(base64Encoded: b64) else { return nil }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    /// A list-of-strings attribute (`fused_ops`), decoded.
-    public func strings(_ key: String) -> [String] {
-        (attr?[key]?["list"]?["s"]?.arrayValue ?? []).compactMap { v in
-            v.stringValue.flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) }
-        }
     }
 }
 
 /// The quantization of a manifest entry.
-public struct WeightQuantization: Sendable, Codable, Equatable {
-    public let dtype: String
-    public let min: Double?
-    public let scale: Double?
-    public let original_dtype: String?
+package struct WeightQuantization: Sendable, Codable, Equatable {
+    package let dtype: String
+    package let min: Double?
+    package let scale: Double?
+    /// The dtype before quantization (`original_dtype` in model.json).
+    package let originalDType: String?
+
+    private enum CodingKeys: String, CodingKey {
+        case dtype, min, scale
+        case originalDType = "original_dtype"
+    }
 }
 
 /// One entry of a weights manifest group.
-public struct WeightEntry: Sendable, Codable, Equatable {
-    public let name: String
-    public let shape: [Int]
-    public let dtype: String
-    public let quantization: WeightQuantization?
+package struct WeightEntry: Sendable, Codable, Equatable {
+    package let name: String
+    package let shape: [Int]
+    package let dtype: String
+    package let quantization: WeightQuantization?
 }
 
 /// A group of entries stored across `paths`, in order.
-public struct WeightGroup: Sendable, Codable, Equatable {
-    public let paths: [String]
-    public let weights: [WeightEntry]
+package struct WeightGroup: Sendable, Codable, Equatable {
+    package let paths: [String]
+    package let weights: [WeightEntry]
 }
 
 /// A decoded weight: float32 values (or int32 for integer constants), with its shape.
-public struct WeightTensor: Sendable, Equatable {
-    public enum Values: Sendable, Equatable {
+package struct WeightTensor: Sendable, Equatable {
+    package enum Values: Sendable, Equatable {
         case float32([Float])
         case int32([Int32])
     }
-    public let name: String
-    public let shape: [Int]
-    public let values: Values
+    package let name: String
+    package let shape: [Int]
+    package let values: Values
 
-    public init(name: String, shape: [Int], values: Values) {
+    package init(name: String, shape: [Int], values: Values) {
         self.name = name
         self.shape = shape
         self.values = values
     }
 
     /// The number of elements.
-    public var count: Int { shape.reduce(1, *) }
+    package var count: Int { shape.reduce(1, *) }
 
     /// The float values (nil for integer constants).
-    public var floats: [Float]? { if case let .float32(v) = values { return v }; return nil }
+    package var floats: [Float]? { if case let .float32(v) = values { return v }; return nil }
     /// The integer values (nil for float constants).
-    public var ints: [Int32]? { if case let .int32(v) = values { return v }; return nil }
+    package var ints: [Int32]? { if case let .int32(v) = values { return v }; return nil }
 }
 
 /// A parsed TF.js graph model: its nodes and decoded weights.
-public struct TFJSGraphModel: Sendable {
+package struct TFJSGraphModel: Sendable {
     /// The graph nodes in file order.
-    public let nodes: [GraphNode]
+    package let nodes: [GraphNode]
     /// Every weight, by name.
-    public let weights: [String: WeightTensor]
+    package let weights: [String: WeightTensor]
     /// Weight names in manifest order.
-    public let weightOrder: [String]
+    package let weightOrder: [String]
     /// `format` of model.json (should be "graph-model").
-    public let format: String?
+    package let format: String?
 
     private struct ModelJSON: Decodable {
         struct Topology: Decodable { let node: [GraphNode] }
@@ -100,7 +93,7 @@ public struct TFJSGraphModel: Sendable {
     }
 
     /// Reads `model.json` in `directory` and its shards (named by the manifest's paths).
-    public init(directory: URL, modelFile: String = "model.json") throws {
+    package init(directory: URL, modelFile: String = "model.json") throws {
         let modelURL = directory.appendingPathComponent(modelFile)
         let json: Data
         do { json = try Data(contentsOf: modelURL) } catch {
@@ -115,7 +108,7 @@ public struct TFJSGraphModel: Sendable {
     }
 
     /// Parses model.json bytes; `shard` returns the bytes of a manifest path.
-    public init(modelJSON: Data, name: String, shard: (String) throws -> Data) throws {
+    package init(modelJSON: Data, name: String, shard: (String) throws -> Data) throws {
         let parsed: ModelJSON
         do { parsed = try JSONDecoder().decode(ModelJSON.self, from: modelJSON) } catch {
             throw WeightsError.malformedModel(file: name, reason: "invalid JSON: \(Self.describe(error))")

@@ -6,36 +6,52 @@
 //   3. the user cache                         $XDG_CACHE_HOME/facekit/<model>/<file>
 //                                             (or ~/.cache/facekit; ~/Library/Caches/facekit on Apple platforms)
 //   4. the pinned upstream address, downloaded into the cache (temporary file, verified, renamed).
-// Every file is checked against its pinned size and SHA-256 before use, wherever it came from.
-// Converted weights (safetensors) live in <cache>/converted/<model>.safetensors and record the
-// source digests and their own data digest, so stale or damaged conversions are redone.
+// Every file is checked against its pinned size and SHA-256 before use, wherever it came from,
+// on every `load` (also when a conversion exists: hashing the 0.5–1.3 MB files costs 0.5–1.6 ms
+// per model, measured with `bench weights`). Converted weights (safetensors) live in
+// <cache>/converted/<model>.safetensors and record the source digests and their own data
+// digest (also checked on every load), so stale or damaged conversions are redone.
+import FaceKitSupport
 import Foundation
 
 /// Where a model's files were found.
 public enum WeightsSource: String, Sendable, Codable {
-    case directory, environment, cache, downloaded
+    /// The directory given in code (``WeightStore/directory``, `--weights DIR`).
+    case directory
+    /// `$FACEKIT_WEIGHTS`.
+    case environment
+    /// The user cache, already there.
+    case cache
+    /// Downloaded into the user cache just now.
+    case downloaded
 }
 
 /// A model whose files were found and verified.
 public struct ResolvedModel: Sendable {
+    /// The model.
     public let model: ModelID
     /// The directory holding the model's files.
     public let directory: URL
+    /// Which search location held them.
     public let source: WeightsSource
 }
 
-/// The decoded weights of one model, by TF.js constant name.
+/// The decoded weights of one model, ready to build a detector or embedder from.
+///
+/// Load them with ``WeightStore/load(_:)``; their tensors are FaceKit's own business.
 public struct ModelWeights: Sendable {
+    /// The model these weights belong to.
     public let model: ModelID
-    public let tensors: [String: WeightTensor]
+    /// The tensors by TF.js constant name.
+    package let tensors: [String: WeightTensor]
 
-    public init(model: ModelID, tensors: [String: WeightTensor]) {
+    package init(model: ModelID, tensors: [String: WeightTensor]) {
         self.model = model
         self.tensors = tensors
     }
 
     /// The float values of weight `name`, checking the element count when given.
-    public func floats(_ name: String, count: Int? = nil) throws -> [Float] {
+    package func floats(_ name: String, count: Int? = nil) throws -> [Float] {
         guard let t = tensors[name], let v = t.floats else { throw WeightsError.missingWeight(model: model.rawValue, weight: name) }
         if let count, v.count != count {
             throw WeightsError.invalidWeight(file: model.rawValue, weight: name, reason: "has \(v.count) values, the network needs \(count)")
@@ -44,7 +60,7 @@ public struct ModelWeights: Sendable {
     }
 
     /// The shape of weight `name`.
-    public func shape(_ name: String) throws -> [Int] {
+    package func shape(_ name: String) throws -> [Int] {
         guard let t = tensors[name] else { throw WeightsError.missingWeight(model: model.rawValue, weight: name) }
         return t.shape
     }
@@ -52,11 +68,24 @@ public struct ModelWeights: Sendable {
 
 /// The state of one file, for `facekit weights list` and `verify`.
 public struct FileStatus: Sendable {
-    public enum State: Sendable, Equatable { case verified, missing, mismatch(String) }
+    /// Whether the file is there and matches the manifest.
+    public enum State: Sendable, Equatable {
+        /// Present with the pinned size and SHA-256.
+        case verified
+        /// Not present in this location.
+        case missing
+        /// Present but different from the manifest (the reason).
+        case mismatch(String)
+    }
+    /// The model the file belongs to.
     public let model: ModelID
+    /// The file's name in the model directory.
     public let file: String
+    /// The search location looked at.
     public let source: WeightsSource
+    /// The file's full path in that location.
     public let path: String
+    /// What was found there.
     public let state: State
 }
 
@@ -113,14 +142,18 @@ public struct WeightStore: Sendable {
 
     /// Checks one file's size and SHA-256.
     static func verify(_ url: URL, _ file: ModelFile) throws {
-        let (digest, size) = try Digest.sha256(file: url)
+        let (digest, size) = try FileSystem.sha256(of: url)
         guard size == file.size else { throw WeightsError.sizeMismatch(file: url.path, expected: file.size, actual: size) }
         guard digest == file.sha256 else {
             throw WeightsError.checksumMismatch(file: url.path, expected: file.sha256, actual: digest)
         }
     }
 
-    /// Finds the model's files, downloading into the cache if allowed, and verifies every one.
+    /// Finds the model's files, downloading into the cache if allowed, and verifies every one
+    /// (size and full SHA-256).
+    ///
+    /// - Throws: ``WeightsError`` when the files are missing and cannot be downloaded, or a file
+    ///   does not match the manifest.
     public func resolve(_ model: ModelID) async throws -> ResolvedModel {
         let descriptor = WeightsManifest.descriptor(for: model)
         for (source, root) in searchLocations {
@@ -188,7 +221,7 @@ public struct WeightStore: Sendable {
     }
 
     /// Reads the verified TF.js model.
-    public func loadSource(_ model: ModelID) async throws -> TFJSGraphModel {
+    package func loadSource(_ model: ModelID) async throws -> TFJSGraphModel {
         let resolved = try await resolve(model)
         return try TFJSGraphModel(directory: resolved.directory, modelFile: WeightsManifest.descriptor(for: model).modelFile)
     }
@@ -208,9 +241,17 @@ public struct WeightStore: Sendable {
     }
 
     /// Loads the converted weights, converting first when they are missing, stale or damaged.
+    ///
+    /// Every call first finds and verifies the model's pinned files as ``resolve(_:)`` does
+    /// (size and full SHA-256 of each; downloading when allowed and needed), then checks the
+    /// converted file's recorded source digests and the SHA-256 of its tensor data.
+    ///
+    /// - Throws: ``WeightsError`` when the pinned files are missing, do not verify or cannot be
+    ///   converted.
     public func load(_ model: ModelID) async throws -> ModelWeights {
+        let resolved = try await resolve(model)
         if let weights = try? loadConverted(model) { return weights }
-        let (weights, data) = try await convertInMemory(model)
+        let (weights, data) = try await convertInMemory(model, from: resolved)
         try? FileSystem.writeAtomically(data, to: convertedURL(model))   // a read-only cache only costs speed
         return weights
     }
@@ -242,8 +283,13 @@ public struct WeightStore: Sendable {
         return url
     }
 
-    func convertInMemory(_ model: ModelID) async throws -> (ModelWeights, Data) {
-        let source = try await loadSource(model)
+    func convertInMemory(_ model: ModelID, from resolved: ResolvedModel? = nil) async throws -> (ModelWeights, Data) {
+        let source: TFJSGraphModel
+        if let resolved {
+            source = try TFJSGraphModel(directory: resolved.directory, modelFile: WeightsManifest.descriptor(for: model).modelFile)
+        } else {
+            source = try await loadSource(model)
+        }
         var metadata = Self.sourceMetadata(model)
         metadata["facekit.data.sha256"] = Digest.sha256(Self.dataSection(source.weights))
         let data = try SafeTensors.encode(Array(source.weights.values), metadata: metadata)

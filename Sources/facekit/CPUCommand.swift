@@ -1,6 +1,7 @@
 // `facekit cpu`: what the CPU offers and which micro-kernels FaceKit chose for it.
 import ArgumentParser
 import FaceKit
+import FaceKitSupport
 
 struct CPUCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

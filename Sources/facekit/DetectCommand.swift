@@ -1,5 +1,6 @@
 import ArgumentParser
 import FaceKit
+import FaceKitSupport
 import Foundation
 
 extension DetectorVariant: ExpressibleByArgument {}
@@ -68,25 +69,17 @@ struct DetectCommand: AsyncParsableCommand {
     func run() async throws {
         let faceDetector = try await FaceDetector(configuration: try detector.configuration(), store: weights.store())
         var failures = Failures()
-        let paths = expandImagePaths(images)
-        let progress = ProgressBar(total: paths.count, label: "detecting")
-        for (index, path) in paths.enumerated() {
-            defer { progress.update(index + 1) }
-            do {
-                let image = try ImageDecoder().decode(contentsOfFile: path)
-                let faces = try faceDetector.detect(in: image)
-                if json {
-                    print(jsonLine(["image": path, "width": image.width, "height": image.height, "faces": faces.map(faceJSON)]))
-                } else {
-                    print("\(path): \(image.width)x\(image.height), \(faces.count) face\(faces.count == 1 ? "" : "s")")
-                    for (i, f) in faces.enumerated() { print(faceLine(i, f)) }
-                }
-                if let annotate {
-                    try image.annotated(with: faces).writePNG(to: annotate)
-                    if !json { print("  annotated image written to \(annotate)") }
-                }
-            } catch {
-                failures.record(error)
+        await forEachImage(expandImagePaths(images), label: "detecting", failures: &failures) { path, image in
+            let faces = try faceDetector.detect(in: image)
+            if json {
+                print(jsonLine(["image": path, "width": image.width, "height": image.height, "faces": faces.map(faceJSON)]))
+            } else {
+                print("\(path): \(image.width)x\(image.height), \(faces.count) face\(faces.count == 1 ? "" : "s")")
+                for (i, f) in faces.enumerated() { print(faceLine(i, f)) }
+            }
+            if let annotate {
+                try image.annotated(with: faces).writePNG(to: annotate)
+                if !json { print("  annotated image written to \(annotate)") }
             }
         }
         try failures.finish()

@@ -1,10 +1,9 @@
 import ArgumentParser
 import FaceKit
+import FaceKitSupport
 import Foundation
 
-extension AlignmentMethod: ExpressibleByArgument {
-    public static var allValueStrings: [String] { ["template", "eyes"] }
-}
+extension AlignmentMethod: ExpressibleByArgument {}
 
 /// Options of the commands that embed faces.
 struct PipelineOptions: ParsableArguments {
@@ -18,7 +17,6 @@ struct PipelineOptions: ParsableArguments {
     @OptionGroup var weights: WeightsOptions
 
     func configuration() throws -> FaceRecognizer.Configuration {
-        guard alignment != .none else { throw ValidationError("--alignment must be template or eyes") }
         guard (-1...1).contains(threshold) else { throw ValidationError("--threshold must lie in [-1, 1]") }
         let threads = detector.threads.map { ThreadCount($0) } ?? .automatic
         return FaceRecognizer.Configuration(detector: try detector.configuration(), alignment: alignment,
@@ -59,41 +57,33 @@ struct EmbedCommand: AsyncParsableCommand {
             }
         }
         var failures = Failures()
-        let paths = expandImagePaths(images)
-        let progress = ProgressBar(total: paths.count, label: "embedding")
-        for (index, path) in paths.enumerated() {
-            defer { progress.update(index + 1) }
-            do {
-                let image = try ImageDecoder().decode(contentsOfFile: path)
-                let faces: [(DetectedFace?, AlignedFace, FaceEmbedding)]
-                if let recognizer {
-                    faces = try recognizer.faces(in: image).map { ($0.detection, $0.aligned, $0.embedding) }
-                } else {
-                    let crop = try AlignedFace(alignedImage: image)
-                    faces = [(nil, crop, try embedder.embedding(of: crop))]
+        await forEachImage(expandImagePaths(images), label: "embedding", failures: &failures) { path, image in
+            let faces: [(DetectedFace?, AlignedFace, FaceEmbedding)]
+            if let recognizer {
+                faces = try recognizer.faces(in: image).map { ($0.detection, $0.aligned, $0.embedding) }
+            } else {
+                let crop = try AlignedFace(alignedImage: image)
+                faces = [(nil, crop, try embedder.embedding(of: crop))]
+            }
+            if let saveCrops {
+                let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+                for (i, face) in faces.enumerated() {
+                    try face.1.image.writePNG(to: URL(fileURLWithPath: saveCrops).appendingPathComponent("\(stem)_face\(i).png").path)
                 }
-                if let saveCrops {
-                    let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-                    for (i, face) in faces.enumerated() {
-                        try face.1.image.writePNG(to: URL(fileURLWithPath: saveCrops).appendingPathComponent("\(stem)_face\(i).png").path)
-                    }
+            }
+            if json {
+                let list = faces.map { f -> JSONObject in
+                    var o: JSONObject = f.0.map(faceJSON) ?? [:]
+                    o["embedding"] = embeddingJSON(f.2)
+                    return o
                 }
-                if json {
-                    let list = faces.map { f -> JSONObject in
-                        var o: JSONObject = f.0.map(faceJSON) ?? [:]
-                        o["embedding"] = embeddingJSON(f.2)
-                        return o
-                    }
-                    print(jsonLine(["image": path, "faces": list]))
-                } else {
-                    print("\(path): \(faces.count) face\(faces.count == 1 ? "" : "s")")
-                    for (i, f) in faces.enumerated() {
-                        if let d = f.0 { print(faceLine(i, d)) } else { print("  aligned crop") }
-                        print("    embedding [" + f.2.vector.prefix(8).map { String(format: "%.4f", $0) }.joined(separator: ", ") + ", … (256 values; --json prints all)]")
-                    }
+                print(jsonLine(["image": path, "faces": list]))
+            } else {
+                print("\(path): \(faces.count) face\(faces.count == 1 ? "" : "s")")
+                for (i, f) in faces.enumerated() {
+                    if let d = f.0 { print(faceLine(i, d)) } else { print("  aligned crop") }
+                    print("    embedding [" + f.2.vector.prefix(8).map { String(format: "%.4f", $0) }.joined(separator: ", ") + ", … (\(f.2.vector.count) values; --json prints all)]")
                 }
-            } catch {
-                failures.record(error)
             }
         }
         try failures.finish()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FaceKit
+import FaceKitSupport
 import Foundation
 
 struct EvaluateCommand: AsyncParsableCommand {
@@ -25,14 +26,11 @@ struct EvaluateCommand: AsyncParsableCommand {
         let list = try PairsFile.parse(text, root: root, source: pairs)
         let recognizer = try await pipeline.recognizer()
         let paths = Array(Set(list.flatMap { [$0.first, $0.second] })).sorted()
-        let progress = ProgressBar(total: paths.count, label: "embedding")
-        var embeddings: [String: FaceEmbedding] = [:], problems: [String: String] = [:]
-        for (i, path) in paths.enumerated() {
-            do { embeddings[path] = try recognizer.embedding(of: try ImageDecoder().decode(contentsOfFile: path), source: path) } catch {
-                problems[path] = "\(error)"
-            }
-            progress.update(i + 1)
+        var embeddings: [String: FaceEmbedding] = [:], unusable = Failures()
+        await forEachImage(paths, label: "embedding", failures: &unusable) { path, image in
+            embeddings[path] = try recognizer.embedding(of: image, source: path)
         }
+        let problems = Dictionary(unusable.items.map { ($0.subject, $0.message) }, uniquingKeysWith: { a, _ in a })
         var scored: [(score: Float, same: Bool)] = [], folds: [Int] = [], skipped: [LabeledPair] = []
         for p in list {
             guard let a = embeddings[p.first], let b = embeddings[p.second] else { skipped.append(p); continue }
@@ -106,18 +104,7 @@ struct AnnotateCommand: AsyncParsableCommand {
             }
         }
         var out = photo.annotated(with: detections, labels: labels)
-        if crops && !faces.isEmpty {
-            let tile = AlignedFace.size, perColumn = max(1, photo.height / tile)
-            let columns = (faces.count + perColumn - 1) / perColumn
-            var canvas = try RGBImage(width: photo.width + columns * tile, height: max(photo.height, min(faces.count, perColumn) * tile), fill: (32, 32, 32))
-            canvas.paste(out, x: 0, y: 0)
-            for (i, f) in faces.enumerated() {
-                let x = photo.width + (i / perColumn) * tile, y = (i % perColumn) * tile
-                canvas.paste(f.aligned.image, x: x, y: y)
-                canvas.drawText("\(i)", x: x + 2, y: y + 2, scale: 1, color: .white, background: .red)
-            }
-            out = canvas
-        }
+        if crops { out = try out.tilingCrops(faces.map(\.aligned)) }
         try out.writePNG(to: output)
         if json {
             var list = detections.map(faceJSON)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FaceKit
+import FaceKitSupport
 import Foundation
 
 struct EnrollCommand: AsyncParsableCommand {
@@ -18,28 +19,21 @@ struct EnrollCommand: AsyncParsableCommand {
         let recognizer = try await pipeline.recognizer()
         let store = try FaceGallery(path: gallery, writable: true)
         let paths = expandImagePaths(images)
-        let progress = ProgressBar(total: paths.count, label: "embedding")
-        var embeddings: [FaceEmbedding] = [], metadata: [[String: String]] = [], failed: [String] = []
+        var embeddings: [FaceEmbedding] = [], metadata: [[String: String]] = []
         var failures = Failures()
-        for (i, path) in paths.enumerated() {
-            do {
-                embeddings.append(try recognizer.embedding(of: try ImageDecoder().decode(contentsOfFile: path), source: path))
-                metadata.append(["source": path])
-            } catch {
-                failures.record(error)
-                failed.append(path)
-            }
-            progress.update(i + 1)
+        await forEachImage(paths, label: "embedding", failures: &failures) { path, image in
+            embeddings.append(try recognizer.embedding(of: image, source: path))
+            metadata.append(["source": path])
         }
         guard !embeddings.isEmpty else {
-            for item in failures.items { printError(item) }
+            failures.printAll()
             throw CLIError("no usable face in \(paths.count) photo(s); \(name) was not enrolled")
         }
         try await store.enroll(name, embeddings: embeddings, metadata: metadata)
         try await store.save()
         let total = await store.people.first { $0.identifier == name }?.embeddings.count ?? 0
         if json {
-            print(jsonLine(["gallery": gallery, "person": name, "added": embeddings.count, "embeddings": total, "failed": failed]))
+            print(jsonLine(["gallery": gallery, "person": name, "added": embeddings.count, "embeddings": total, "failed": failures.subjects]))
         } else {
             print("enrolled \(name): \(embeddings.count) new embedding\(embeddings.count == 1 ? "" : "s"), \(total) in all (\(gallery))")
         }
@@ -64,33 +58,26 @@ struct IdentifyCommand: AsyncParsableCommand {
         let recognizer = try await pipeline.recognizer()
         let store = try FaceGallery(path: gallery, writable: false)
         guard await store.embeddingCount > 0 else { throw CLIError("\(gallery) is empty or missing; enrol people first (facekit enroll)") }
-        let paths = expandImagePaths(images)
-        let progress = ProgressBar(total: paths.count, label: "identifying")
         var failures = Failures()
-        for (i, path) in paths.enumerated() {
-            do {
-                let faces = try recognizer.faces(in: try ImageDecoder().decode(contentsOfFile: path))
-                var list: [JSONObject] = []
-                if !json { print("\(path): \(faces.count) face\(faces.count == 1 ? "" : "s")") }
-                for (k, face) in faces.enumerated() {
-                    let result = try await store.identify(face.embedding, threshold: recognizer.configuration.threshold, top: top)
-                    let (identity, matches) = (result.identity, result.matches)
-                    if json {
-                        var o = faceJSON(face.detection)
-                        o["identity"] = identity ?? NSNull()
-                        o["matches"] = matches.map { ["identifier": $0.identifier, "similarity": rounded(Double($0.similarity), 4)] as JSONObject }
-                        list.append(o)
-                    } else {
-                        let b = face.detection.box
-                        print("  face \(k) at x=\(Int(b.x)) y=\(Int(b.y)) w=\(Int(b.width)): \(identity ?? "unknown")"
-                              + "   (" + matches.map { "\($0.identifier) \(String(format: "%.3f", $0.similarity))" }.joined(separator: ", ") + ")")
-                    }
+        await forEachImage(expandImagePaths(images), label: "identifying", failures: &failures) { path, image in
+            let faces = try recognizer.faces(in: image)
+            var list: [JSONObject] = []
+            if !json { print("\(path): \(faces.count) face\(faces.count == 1 ? "" : "s")") }
+            for (k, face) in faces.enumerated() {
+                let result = try await store.identify(face.embedding, threshold: recognizer.configuration.threshold, top: top)
+                let (identity, matches) = (result.identity, result.matches)
+                if json {
+                    var o = faceJSON(face.detection)
+                    o["identity"] = identity ?? NSNull()
+                    o["matches"] = matches.map { ["identifier": $0.identifier, "similarity": rounded(Double($0.similarity), 4)] as JSONObject }
+                    list.append(o)
+                } else {
+                    let b = face.detection.box
+                    print("  face \(k) at x=\(Int(b.x)) y=\(Int(b.y)) w=\(Int(b.width)): \(identity ?? "unknown")"
+                          + "   (" + matches.map { "\($0.identifier) \(String(format: "%.3f", $0.similarity))" }.joined(separator: ", ") + ")")
                 }
-                if json { print(jsonLine(["image": path, "threshold": rounded(Double(recognizer.configuration.threshold), 4), "faces": list])) }
-            } catch {
-                failures.record(error)
             }
-            progress.update(i + 1)
+            if json { print(jsonLine(["image": path, "threshold": rounded(Double(recognizer.configuration.threshold), 4), "faces": list])) }
         }
         try failures.finish()
     }

@@ -1,15 +1,12 @@
-#if canImport(Darwin)
-import Darwin
-#elseif canImport(Glibc)
-import Glibc
-#endif
+import FaceKit
+import FaceKitSupport
 import Foundation
 
 /// A one-line progress bar on stderr, drawn only when stderr is a terminal.
 struct ProgressBar {
     let total: Int
     let label: String
-    let enabled = isatty(2) != 0
+    let enabled = Platform.isTerminal(2)
 
     func update(_ done: Int) {
         guard enabled, total > 1 else { return }
@@ -17,6 +14,21 @@ struct ProgressBar {
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total)".utf8))
         if done >= total { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+/// Decodes each image of `paths` and runs `body` on it, with a progress bar labelled `label`;
+/// a file that cannot be read or processed is recorded in `failures` (with its path) and the
+/// loop goes on. This is the loop of every command over many images.
+func forEachImage(_ paths: [String], label: String, failures: inout Failures,
+                  _ body: (_ path: String, _ image: RGBImage) async throws -> Void) async {
+    let progress = ProgressBar(total: paths.count, label: label)
+    let decoder = ImageDecoder()
+    for (index, path) in paths.enumerated() {
+        do { try await body(path, try decoder.decode(contentsOfFile: path)) } catch {
+            failures.record(error, subject: path)
+        }
+        progress.update(index + 1)
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FaceKit
+import FaceKitSupport
 import Foundation
 
 struct WeightsCommand: AsyncParsableCommand {
@@ -25,6 +26,28 @@ struct WeightsCommand: AsyncParsableCommand {
                 }
                 return id
             }
+        }
+
+        /// Runs `body` on each selected model and prints one line per model: `{"model": …}`
+        /// followed by the returned fields with `--json`, else "model: text". A failing model
+        /// prints `{"model": …, failureFields…, "error": …}` with `--json`; the others still run,
+        /// and the command then prints the errors on stderr and exits non-zero.
+        func forEach(json: Bool, failureFields: JSONObject = [:],
+                     _ body: (ModelID) async throws -> (fields: JSONObject, text: String)) async throws {
+            var failures = Failures()
+            for model in try selected() {
+                do {
+                    let (fields, text) = try await body(model)
+                    print(json ? jsonLine(JSONObject([("model", model.rawValue)] + fields.pairs.map { ($0.key, $0.value) }))
+                               : "\(model.rawValue): \(text)")
+                } catch {
+                    if json {
+                        print(jsonLine(JSONObject([("model", model.rawValue)] + failureFields.pairs.map { ($0.key, $0.value) } + [("error", "\(error)")])))
+                    }
+                    failures.record(error, subject: model.rawValue)
+                }
+            }
+            try failures.finish()
         }
     }
 
@@ -74,18 +97,11 @@ struct WeightsCommand: AsyncParsableCommand {
         func run() async throws {
             var store = weights.store()
             store.allowsDownload = false
-            var failures = Failures()
-            for model in try selection.selected() {
-                do {
-                    let resolved = try await store.resolve(model)
-                    print(json ? jsonLine(["model": model.rawValue, "verified": true, "source": resolved.source.rawValue, "directory": resolved.directory.path])
-                               : "\(model.rawValue): OK (\(resolved.source.rawValue): \(resolved.directory.path))")
-                } catch {
-                    if json { print(jsonLine(["model": model.rawValue, "verified": false, "error": "\(error)"])) }
-                    failures.record(error)
-                }
+            try await selection.forEach(json: json, failureFields: ["verified": false]) { model in
+                let resolved = try await store.resolve(model)
+                return (["verified": true, "source": resolved.source.rawValue, "directory": resolved.directory.path],
+                        "OK (\(resolved.source.rawValue): \(resolved.directory.path))")
             }
-            try failures.finish()
         }
     }
 
@@ -97,10 +113,10 @@ struct WeightsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = weights.store()
-            for model in try selection.selected() {
+            try await selection.forEach(json: json) { model in
                 let resolved = try await store.resolve(model)
-                print(json ? jsonLine(["model": model.rawValue, "source": resolved.source.rawValue, "directory": resolved.directory.path])
-                           : "\(model.rawValue): \(resolved.source.rawValue) \(resolved.directory.path)")
+                return (["source": resolved.source.rawValue, "directory": resolved.directory.path],
+                        "\(resolved.source.rawValue) \(resolved.directory.path)")
             }
         }
     }
@@ -113,9 +129,9 @@ struct WeightsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = weights.store()
-            for model in try selection.selected() {
+            try await selection.forEach(json: json) { model in
                 let url = try await store.convert(model)
-                print(json ? jsonLine(["model": model.rawValue, "converted": url.path]) : "\(model.rawValue): \(url.path)")
+                return (["converted": url.path], url.path)
             }
         }
     }

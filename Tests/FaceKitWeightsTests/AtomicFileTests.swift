@@ -1,4 +1,4 @@
-import FaceKitWeights
+import FaceKitSupport
 import Foundation
 import Testing
 

@@ -2,20 +2,20 @@
 // are level, then take a square 1.2× larger than the face box (so rotation leaves no black
 // corners) centred on the box centre, resized to 112×112 with the same bilinear sampler.
 // This is the reference data's `seed` crop.
-#if canImport(Darwin)
-import Darwin
-#elseif canImport(Glibc)
-import Glibc
-#endif
 import FaceKitImage
+import FaceKitSupport
 
 /// Aligns faces by levelling the eyes and cropping a square around the box.
 public struct EyeLevelAligner: FaceAligner {
     /// The crop side as a multiple of the larger box side (default 1.2).
     public var margin: Double
 
+    /// Creates an aligner whose square crop is `margin` times the larger box side.
     public init(margin: Double = 1.2) { self.margin = margin }
 
+    /// The eye-level crop of `face` (``AlignedFace/method`` is ``AlignmentMethod/eyes``).
+    ///
+    /// - Throws: ``FaceKitError/invalidArgument(_:)`` when the box or eyes are degenerate.
     public func align(_ face: DetectedFace, in image: RGBImage) throws -> AlignedFace {
         try AlignedFace(warping: image, by: try transform(for: face), method: .eyes)
     }

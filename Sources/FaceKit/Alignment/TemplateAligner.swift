@@ -11,8 +11,12 @@ public struct TemplateAligner: FaceAligner {
         (38.2946, 51.6963), (73.5318, 51.5014), (56.0252, 71.7366), (56.1396, 92.2848),
     ]
 
+    /// Creates a template aligner.
     public init() {}
 
+    /// The template crop of `face` (``AlignedFace/method`` is ``AlignmentMethod/template``).
+    ///
+    /// - Throws: ``FaceKitError/invalidArgument(_:)`` when the keypoints coincide or are not finite.
     public func align(_ face: DetectedFace, in image: RGBImage) throws -> AlignedFace {
         try AlignedFace(warping: image, by: try transform(for: face.keypoints), method: .template)
     }

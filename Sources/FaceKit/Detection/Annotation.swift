@@ -26,6 +26,30 @@ extension RGBImage {
     }
 }
 
+extension RGBImage {
+    /// A copy with the aligned crops tiled to the right of the image, in columns as high as
+    /// the image, each numbered in its top-left corner (`0` for the first crop), on a dark grey
+    /// background; the image itself when `crops` is empty.
+    ///
+    /// Combined with ``annotated(with:labels:)``, it shows what the embedder saw for each face
+    /// (`facekit annotate --crops`).
+    ///
+    /// - Throws: `ImageError.invalidDimensions` when the result would be too large.
+    public func tilingCrops(_ crops: [AlignedFace]) throws -> RGBImage {
+        guard !crops.isEmpty else { return self }
+        let tile = AlignedFace.size, perColumn = max(1, height / tile)
+        let columns = (crops.count + perColumn - 1) / perColumn
+        var canvas = try RGBImage(width: width + columns * tile, height: max(height, min(crops.count, perColumn) * tile), fill: (32, 32, 32))
+        canvas.paste(self, x: 0, y: 0)
+        for (i, crop) in crops.enumerated() {
+            let x = width + (i / perColumn) * tile, y = (i % perColumn) * tile
+            canvas.paste(crop.image, x: x, y: y)
+            canvas.drawText("\(i)", x: x + 2, y: y + 2, scale: 1, color: .white, background: .red)
+        }
+        return canvas
+    }
+}
+
 /// Two decimals without Foundation's formatter.
 func format2(_ v: Double) -> String {
     let r = (v * 100).rounded()

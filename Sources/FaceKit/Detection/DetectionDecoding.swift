@@ -3,6 +3,7 @@
 // relative to the anchor, sigmoid of the clipped logit, a score threshold, weighted
 // non-maximum suppression, and the mapping back out of the letterbox. All in Double.
 import FaceKitImage
+import FaceKitSupport
 
 /// SSD anchors: the 16×16 grid with 2 anchors per cell, then the 8×8 grid with 6 — 896
 /// centres in the unit square, identical for both variants (fixed anchor size 1×1).
@@ -45,7 +46,7 @@ enum DetectionDecoder {
         var out: [Candidate] = []
         for (k, anchor) in BlazeFaceAnchors.centers.enumerated() {
             let logit = min(max(Double(scores[k]), -100), 100)
-            let score = 1 / (1 + _exp(-logit))
+            let score = 1 / (1 + exp(-logit))
             guard score >= minimumScore else { continue }
             let r = regressors + k * 16
             let cx = Double(r[0]) / n + anchor.x, cy = Double(r[1]) / n + anchor.y
@@ -95,14 +96,3 @@ enum DetectionDecoder {
         return DetectedFace(score: c.score, box: box, keypoints: FaceKeypoints(points), variant: variant)
     }
 }
-
-#if canImport(Darwin)
-import Darwin
-@inline(__always) func _exp(_ x: Double) -> Double { Darwin.exp(x) }
-#elseif canImport(Glibc)
-import Glibc
-@inline(__always) func _exp(_ x: Double) -> Double { Glibc.exp(x) }
-#else
-import Foundation
-@inline(__always) func _exp(_ x: Double) -> Double { Foundation.exp(x) }
-#endif

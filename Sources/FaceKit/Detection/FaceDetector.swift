@@ -27,6 +27,7 @@ public final class FaceDetector: Sendable {
         /// Threads the kernels may use per call (default: all processors).
         public var threads: ThreadCount
 
+        /// Creates a configuration; the defaults are the pipeline's.
         public init(variant: DetectorVariant = .back, minimumScore: Double = 0.5, iouThreshold: Double = 0.3,
                     maximumFaces: Int? = nil, threads: ThreadCount = .automatic) {
             self.variant = variant; self.minimumScore = minimumScore; self.iouThreshold = iouThreshold
@@ -110,11 +111,12 @@ public final class FaceDetector: Sendable {
         return try pool.with(fits: { $0.batch >= batch }, make: { try BlazeFaceNetwork.Workspace(network: network, batch: batch) }) { ws in
             input.withUnsafeBufferPointer { ws.input.data.update(from: $0.baseAddress!, count: input.count) }
             try network.forward(ws, batch: batch, threads: configuration.threads)
-            var out = BlazeFaceOutputs(scores: [Float](repeating: 0, count: batch * 896), regressors: [Float](repeating: 0, count: batch * 896 * 16), batch: batch)
+            let anchors = BlazeFaceOutputs.anchors
+            var out = BlazeFaceOutputs(scores: [Float](repeating: 0, count: batch * anchors), regressors: [Float](repeating: 0, count: batch * anchors * 16), batch: batch)
             for b in 0..<batch {
                 out.scores.withUnsafeMutableBufferPointer { s in
                     out.regressors.withUnsafeMutableBufferPointer { r in
-                        network.collect(ws, image: b, scores: s.baseAddress! + b * 896, regressors: r.baseAddress! + b * 896 * 16)
+                        network.collect(ws, image: b, scores: s.baseAddress! + b * anchors, regressors: r.baseAddress! + b * anchors * 16)
                     }
                 }
             }

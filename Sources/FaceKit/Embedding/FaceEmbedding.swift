@@ -2,10 +2,7 @@
 
 /// The embedding of one face.
 public struct FaceEmbedding: Sendable, Equatable, Codable {
-    /// The model that produced it (embeddings of different models are not comparable).
-    public static let modelIdentifier = "arcface-se-mobilefacenet"
-
-    /// The L2-normalised vector (256 values for SE-MobileFaceNet).
+    /// The L2-normalised vector (``FaceEmbedder/dimension`` values for ``FaceEmbedder/model``).
     public let vector: [Float]
     /// The L2 norm of the raw network output.
     public let norm: Float

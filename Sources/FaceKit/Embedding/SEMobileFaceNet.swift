@@ -116,11 +116,11 @@ final class SEMobileFaceNet: Sendable {
         headSlopes = try slopes("pw_prelu/Neg", 512)
         gdc = try depthwise("GDC_dw/depthwise_weights", "GDC_dw/depthwise_bn_offset", 7, 512)
         // Fold pre_embedding's BatchNorm: y = (x·W)·mul + sub  ⇒  W'[k, j] = W[k, j]·mul[j], bias = sub.
-        let w = try values("GDC_conv/Conv2D/Cast", [1, 1, 512, 256])
-        let mul = try values("pre_embedding/batchnorm/mul", [256]), sub = try values("pre_embedding/batchnorm/sub", [256])
+        let w = try values("GDC_conv/Conv2D/Cast", [1, 1, 512, Self.dimension])
+        let mul = try values("pre_embedding/batchnorm/mul", [Self.dimension]), sub = try values("pre_embedding/batchnorm/sub", [Self.dimension])
         var folded = w
-        for k in 0..<512 { for j in 0..<256 { folded[k * 256 + j] = w[k * 256 + j] * mul[j] } }
-        embedding = try PackedPointwiseWeights(weights: folded, bias: sub, inputChannels: 512, outputChannels: 256)
+        for k in 0..<512 { for j in 0..<Self.dimension { folded[k * Self.dimension + j] = w[k * Self.dimension + j] * mul[j] } }
+        embedding = try PackedPointwiseWeights(weights: folded, bias: sub, inputChannels: 512, outputChannels: Self.dimension)
     }
 
     /// Floating-point operations for one face (2 per multiply-add).
@@ -135,7 +135,7 @@ final class SEMobileFaceNet: Sendable {
             macs += 2 * b.project.outputChannels * b.squeeze.outputChannels
             channels = b.project.outputChannels
         }
-        macs += side * side * channels * 512 + 49 * 512 + 512 * 256
+        macs += side * side * channels * 512 + 49 * 512 + 512 * Self.dimension
         return 2 * macs
     }
 
@@ -155,9 +155,9 @@ final class SEMobileFaceNet: Sendable {
             // the early layers in `singles`, so its own buffers hold 7×7 maps (the head's
             // expansion, 7×7×512, is the widest of those).
             let largest = batch == 1 ? 56 * 56 * 128 : batch * 7 * 7 * 512
-            let arena = TensorArena(capacity: [batch * 112 * 112 * 3, largest, largest, largest, largest, batch * 512, batch * 8, batch * 512, batch * 256]
+            let arena = TensorArena(capacity: [batch * SEMobileFaceNet.inputSize * SEMobileFaceNet.inputSize * 3, largest, largest, largest, largest, batch * 512, batch * 8, batch * 512, batch * SEMobileFaceNet.dimension]
                 .map(TensorArena.footprint(of:)).reduce(0, +))
-            input = try arena.tensor(shape: TensorShape(batch, 112, 112, 3))
+            input = try arena.tensor(shape: TensorShape(batch, SEMobileFaceNet.inputSize, SEMobileFaceNet.inputSize, 3))
             a = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: largest)
             b = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: largest)
             expand = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: largest)
@@ -165,7 +165,7 @@ final class SEMobileFaceNet: Sendable {
             pooled = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: batch * 512)
             squeezed = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: batch * 8)
             excited = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: batch * 512)
-            output = try arena.tensor(shape: TensorShape(batch, 1, 1, 256))
+            output = try arena.tensor(shape: TensorShape(batch, 1, 1, SEMobileFaceNet.dimension))
         }
     }
 
@@ -183,7 +183,7 @@ final class SEMobileFaceNet: Sendable {
     func forward(_ ws: Workspace, batch n: Int, threads: ThreadCount) throws {
         var x: Tensor, spare: Tensor
         if ws.batch > 1 {
-            let image = 112 * 112 * 3, channels = blocks[Self.earlyBlocks - 1].project.outputChannels
+            let image = Self.inputSize * Self.inputSize * 3, channels = blocks[Self.earlyBlocks - 1].project.outputChannels
             let features = 7 * 7 * channels
             try ws.a.reshape(to: TensorShape(n, 7, 7, channels))
             // One image alone keeps all threads inside its layers.
@@ -211,7 +211,7 @@ final class SEMobileFaceNet: Sendable {
 
     /// Stem, stem_2 and stacks 1–4; returns the tensor holding the 7×7×128 features and a spare buffer.
     private func runEarly(_ ws: Workspace, batch n: Int, threads: ThreadCount) throws -> (Tensor, Tensor) {
-        try ws.input.reshape(to: TensorShape(n, 112, 112, 3))
+        try ws.input.reshape(to: TensorShape(n, Self.inputSize, Self.inputSize, 3))
         try ws.a.reshape(to: TensorShape(n, 56, 56, 64))
         try Conv2D.run(input: ws.input, weights: stem, output: ws.a, strideY: 2, strideX: 2, padding: .same,
                        activation: .prelu(slopes: stemSlopes), threads: threads)
@@ -255,7 +255,7 @@ final class SEMobileFaceNet: Sendable {
         try PointwiseConv.run(input: x, weights: head, output: ws.expand, activation: .prelu(slopes: headSlopes), threads: threads)
         try ws.pooled.reshape(to: TensorShape(n, 1, 1, 512))
         try DepthwiseConv.run(input: ws.expand, weights: gdc, output: ws.pooled, padding: .valid, threads: threads)
-        try ws.output.reshape(to: TensorShape(n, 1, 1, 256))
+        try ws.output.reshape(to: TensorShape(n, 1, 1, Self.dimension))
         try PointwiseConv.run(input: ws.pooled, weights: embedding, output: ws.output, threads: threads)
     }
 }

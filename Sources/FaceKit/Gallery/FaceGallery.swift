@@ -7,6 +7,7 @@ public struct GalleryMatch: Sendable, Equatable {
     /// The best cosine similarity between the probe and the person's embeddings.
     public let similarity: Float
 
+    /// Creates a match.
     public init(identifier: String, similarity: Float) {
         self.identifier = identifier
         self.similarity = similarity
@@ -27,7 +28,8 @@ public struct GalleryIdentification: Sendable, Equatable {
 ///
 /// An actor: safe to use from many tasks. Changes stay in memory until ``save()``, which
 /// replaces the stored gallery atomically. Search is a brute-force SIMD scan over all
-/// embeddings; each person scores with their best-matching embedding.
+/// embeddings; each person scores with their best-matching embedding, and the best `k`
+/// people are selected with a bounded heap (O(people · log k), no full sort).
 public actor FaceGallery {
     private let storage: any GalleryStorage
     private var snapshot: GallerySnapshot
@@ -35,9 +37,11 @@ public actor FaceGallery {
     private var matrix: [Float] = []
     /// The person index of each vector.
     private var owners: [Int] = []
+    /// The index in `snapshot.people` of each identifier.
+    private var positions: [String: Int] = [:]
 
     /// Opens a gallery over `storage`, refusing one made with another embedding model.
-    public init(storage: any GalleryStorage, model: String = FaceEmbedding.modelIdentifier, dimension: Int = 256) throws {
+    public init(storage: any GalleryStorage, model: String = FaceEmbedder.model.rawValue, dimension: Int = FaceEmbedder.dimension) throws {
         self.storage = storage
         let loaded = try storage.load()
         if !loaded.people.isEmpty && (loaded.model != model || loaded.dimension != dimension) {
@@ -45,7 +49,7 @@ public actor FaceGallery {
             throw GalleryError.modelMismatch(file: name, expected: "\(model) (\(dimension)-d)", found: "\(loaded.model) (\(loaded.dimension)-d)")
         }
         snapshot = loaded.people.isEmpty ? GallerySnapshot(model: model, dimension: dimension, people: loaded.people) : loaded
-        (matrix, owners) = Self.index(snapshot)
+        (matrix, owners, positions) = Self.index(snapshot)
     }
 
     /// Opens (or creates) the gallery file at `path`; `writable` takes the writer lock.
@@ -53,12 +57,14 @@ public actor FaceGallery {
         try self.init(storage: try GalleryFile(url: URL(fileURLWithPath: path), writable: writable))
     }
 
-    private static func index(_ s: GallerySnapshot) -> ([Float], [Int]) {
-        var m: [Float] = [], o: [Int] = []
+    private static func index(_ s: GallerySnapshot) -> ([Float], [Int], [String: Int]) {
+        var m: [Float] = [], o: [Int] = [], positions: [String: Int] = [:]
+        m.reserveCapacity(s.people.reduce(0) { $0 + $1.embeddings.count } * s.dimension)
         for (i, p) in s.people.enumerated() {
             for e in p.embeddings { m += e.embedding.vector; o.append(i) }
+            positions[p.identifier] = i
         }
-        return (m, o)
+        return (m, o, positions)
     }
 
     /// The enrolled people in enrolment order.
@@ -76,30 +82,33 @@ public actor FaceGallery {
             throw GalleryError.invalidArgument("an embedding has \(e.vector.count) values (or non-finite ones); the gallery stores \(snapshot.dimension)")
         }
         let items = embeddings.enumerated().map { GalleryEmbedding(embedding: $1, metadata: metadata?[safe: $0] ?? [:]) }
-        if let i = snapshot.people.firstIndex(where: { $0.identifier == id }) {
+        if let i = positions[id] {
             snapshot.people[i].embeddings += items
             snapshot.people[i].metadata.merge(personMetadata) { _, new in new }
             for e in embeddings { matrix += e.vector; owners.append(i) }
         } else {
             snapshot.people.append(GalleryPerson(identifier: id, metadata: personMetadata, embeddings: items))
+            positions[id] = snapshot.people.count - 1
             for e in embeddings { matrix += e.vector; owners.append(snapshot.people.count - 1) }
         }
     }
 
     /// Removes a person and their embeddings.
     public func remove(_ identifier: String) throws {
-        guard let i = snapshot.people.firstIndex(where: { $0.identifier == identifier }) else { throw GalleryError.unknownPerson(identifier) }
+        guard let i = positions[identifier] else { throw GalleryError.unknownPerson(identifier) }
         snapshot.people.remove(at: i)
-        (matrix, owners) = Self.index(snapshot)
+        (matrix, owners, positions) = Self.index(snapshot)
     }
 
     /// Renames a person.
     public func rename(_ identifier: String, to newIdentifier: String) throws {
         let new = newIdentifier.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !new.isEmpty else { throw GalleryError.invalidArgument("a person needs a non-empty identifier") }
-        guard let i = snapshot.people.firstIndex(where: { $0.identifier == identifier }) else { throw GalleryError.unknownPerson(identifier) }
-        guard new == identifier || !snapshot.people.contains(where: { $0.identifier == new }) else { throw GalleryError.duplicatePerson(new) }
+        guard let i = positions[identifier] else { throw GalleryError.unknownPerson(identifier) }
+        guard new == identifier || positions[new] == nil else { throw GalleryError.duplicatePerson(new) }
         snapshot.people[i].identifier = new
+        positions[identifier] = nil
+        positions[new] = i
     }
 
     /// Persists the gallery (atomic replacement).
@@ -121,8 +130,7 @@ public actor FaceGallery {
                 }
             }
         }
-        return best.indices.sorted { best[$0] != best[$1] ? best[$0] > best[$1] : $0 < $1 }.prefix(k)
-            .map { GalleryMatch(identifier: snapshot.people[$0].identifier, similarity: best[$0]) }
+        return topIndices(of: best, count: k).map { GalleryMatch(identifier: snapshot.people[$0].identifier, similarity: best[$0]) }
     }
 
     /// The best matches for `probe`, and its identity: the best match when its similarity is at
@@ -141,6 +149,44 @@ public actor FaceGallery {
 
 extension Array {
     subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+}
+
+/// The indices of the `k` largest scores, largest first (ties: lower index first), selected
+/// with a bounded min-heap of `k` entries: O(n log k) instead of sorting all n scores.
+func topIndices(of scores: [Float], count k: Int) -> [Int] {
+    guard k > 0 else { return [] }
+    // `a` ranks below `b`: a lower score, or an equal score at a later index.
+    func below(_ a: Int, _ b: Int) -> Bool { scores[a] != scores[b] ? scores[a] < scores[b] : a > b }
+    var heap: [Int] = []   // heap[0] is the lowest-ranked index kept
+    heap.reserveCapacity(Swift.min(k, scores.count))
+    func siftDown(_ start: Int) {
+        var i = start
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < heap.count && below(heap[l], heap[m]) { m = l }
+            if r < heap.count && below(heap[r], heap[m]) { m = r }
+            if m == i { return }
+            heap.swapAt(i, m)
+            i = m
+        }
+    }
+    for i in scores.indices {
+        if heap.count < k {
+            heap.append(i)
+            var c = heap.count - 1
+            while c > 0 {
+                let parent = (c - 1) / 2
+                guard below(heap[c], heap[parent]) else { break }
+                heap.swapAt(c, parent)
+                c = parent
+            }
+        } else if below(heap[0], i) {
+            heap[0] = i
+            siftDown(0)
+        }
+    }
+    return heap.sorted { below($1, $0) }
 }
 
 import Foundation

@@ -14,24 +14,20 @@
 // Writes go to a temporary file that is flushed to disk and renamed over the gallery, so a
 // crash leaves the old or the new file, never a torn one. A writer holds an exclusive flock on
 // "<file>.lock" while the gallery is open for writing; a second writer fails with `.locked`.
-#if canImport(Darwin)
-import Darwin
-#elseif canImport(Glibc)
-import Glibc
-#endif
-import Crypto
-import FaceKitWeights
+import FaceKitSupport
 import Foundation
 
 /// A gallery stored in one file.
 public final class GalleryFile: GalleryStorage, @unchecked Sendable {
+    /// The first 8 bytes of every gallery file: `FKGALLRY`.
     public static let magic = Array("FKGALLRY".utf8)
+    /// The format version this FaceKit writes and reads.
     public static let version: UInt32 = 1
     static let headerSize = 92
 
     /// The gallery file.
     public let url: URL
-    private var lockDescriptor: Int32 = -1
+    private let writerLock: ExclusiveFileLock?
     private let lock = NSLock()
 
     /// Opens the gallery at `url`; with `writable`, takes the cross-process writer lock
@@ -39,19 +35,20 @@ public final class GalleryFile: GalleryStorage, @unchecked Sendable {
     public init(url: URL, writable: Bool) throws {
         self.url = url
         if writable {
-            let path = url.path + ".lock"
-            let fd = open(path, O_CREAT | O_RDWR, 0o644)
-            guard fd >= 0 else { throw GalleryError.io(file: path, reason: String(cString: strerror(errno))) }
-            if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-                close(fd)
-                throw GalleryError.locked(file: url.path)
+            do { writerLock = try ExclusiveFileLock(path: url.path + ".lock") } catch {
+                switch error {
+                case .held: throw GalleryError.locked(file: url.path)
+                case let .unavailable(failure): throw GalleryError.io(file: failure.path, reason: failure.reason)
+                }
             }
-            lockDescriptor = fd
+        } else {
+            writerLock = nil
         }
     }
 
-    deinit { if lockDescriptor >= 0 { flock(lockDescriptor, LOCK_UN); close(lockDescriptor) } }
-
+    /// Reads and checks the file; an empty gallery when it does not exist yet.
+    ///
+    /// - Throws: ``GalleryError`` when the file is unreadable, damaged or of a newer format.
     public func load() throws -> GallerySnapshot {
         guard FileManager.default.fileExists(atPath: url.path) else { return GallerySnapshot() }
         let data: Data
@@ -61,8 +58,11 @@ public final class GalleryFile: GalleryStorage, @unchecked Sendable {
         return try Self.decode(data, name: url.path)
     }
 
+    /// Replaces the file atomically with `snapshot`.
+    ///
+    /// - Throws: ``GalleryError`` when the gallery was opened read-only or writing fails.
     public func save(_ snapshot: GallerySnapshot) throws {
-        guard lockDescriptor >= 0 else { throw GalleryError.invalidArgument("\(url.path): the gallery was opened read-only") }
+        guard writerLock != nil else { throw GalleryError.invalidArgument("\(url.path): the gallery was opened read-only") }
         let data = try Self.encode(snapshot)
         try lock.withLock { try Self.writeAtomically(data, to: url) }
     }
@@ -76,6 +76,9 @@ public final class GalleryFile: GalleryStorage, @unchecked Sendable {
         var embeddings: [Item]
     }
 
+    /// The bytes of the gallery file holding `s` (the format described at the top of this file).
+    ///
+    /// - Throws: ``GalleryError/invalidArgument(_:)`` when an embedding's length differs from the dimension.
     public static func encode(_ s: GallerySnapshot) throws -> Data {
         let index = s.people.map { p in
             IndexEntry(identifier: p.identifier, metadata: p.metadata, embeddings: p.embeddings.map { .init(metadata: $0.metadata, norm: $0.embedding.norm) })
@@ -101,11 +104,14 @@ public final class GalleryFile: GalleryStorage, @unchecked Sendable {
         model += [UInt8](repeating: 0, count: 32 - model.count)
         out.append(contentsOf: model)
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
-        out.append(contentsOf: SHA256.hash(data: payload))
+        out.append(contentsOf: Digest.sha256Bytes(payload))
         out.append(payload)
         return out
     }
 
+    /// The gallery held in `data`; `name` names the file in errors.
+    ///
+    /// - Throws: ``GalleryError/corrupt(file:reason:)`` or ``GalleryError/unsupportedVersion(file:version:)``.
     public static func decode(_ data: Data, name: String) throws -> GallerySnapshot {
         func fail(_ r: String) -> GalleryError { .corrupt(file: name, reason: r) }
         guard data.count >= headerSize else { throw fail("\(data.count) bytes is shorter than the \(headerSize)-byte header") }
@@ -123,7 +129,7 @@ public final class GalleryFile: GalleryStorage, @unchecked Sendable {
             throw fail("sizes in the header do not match the file (\(data.count) bytes)")
         }
         let payload = data.subdata(in: headerSize..<data.count)
-        guard Array(SHA256.hash(data: payload)) == Array(bytes[60..<92]) else { throw fail("checksum mismatch: the file is damaged") }
+        guard Digest.sha256Bytes(payload) == Array(bytes[60..<92]) else { throw fail("checksum mismatch: the file is damaged") }
         let index: [IndexEntry]
         do { index = try JSONDecoder().decode([IndexEntry].self, from: payload.prefix(jsonLength)) } catch {
             throw fail("unreadable index")

@@ -10,6 +10,7 @@ public struct GalleryPerson: Sendable, Equatable, Codable {
     /// The person's embeddings, each with optional metadata (for example the source image).
     public var embeddings: [GalleryEmbedding]
 
+    /// Creates a person record.
     public init(identifier: String, metadata: [String: String] = [:], embeddings: [GalleryEmbedding] = []) {
         self.identifier = identifier; self.metadata = metadata; self.embeddings = embeddings
     }
@@ -17,9 +18,12 @@ public struct GalleryPerson: Sendable, Equatable, Codable {
 
 /// One stored embedding.
 public struct GalleryEmbedding: Sendable, Equatable, Codable {
+    /// The embedding.
     public var embedding: FaceEmbedding
+    /// Free-form metadata (for example `source`: the image it came from).
     public var metadata: [String: String]
 
+    /// Creates a stored embedding.
     public init(embedding: FaceEmbedding, metadata: [String: String] = [:]) {
         self.embedding = embedding; self.metadata = metadata
     }
@@ -31,9 +35,11 @@ public struct GallerySnapshot: Sendable, Equatable {
     public var model: String
     /// The embedding dimension.
     public var dimension: Int
+    /// The enrolled people, in enrolment order.
     public var people: [GalleryPerson]
 
-    public init(model: String = FaceEmbedding.modelIdentifier, dimension: Int = 256, people: [GalleryPerson] = []) {
+    /// Creates a snapshot; by default an empty one for ``FaceEmbedder/model`` and ``FaceEmbedder/dimension``.
+    public init(model: String = FaceEmbedder.model.rawValue, dimension: Int = FaceEmbedder.dimension, people: [GalleryPerson] = []) {
         self.model = model; self.dimension = dimension; self.people = people
     }
 }
@@ -50,9 +56,12 @@ public protocol GalleryStorage: Sendable {
 public final class InMemoryGalleryStorage: GalleryStorage, @unchecked Sendable {
     private var snapshot: GallerySnapshot
     private let lock = NSLock()
+    /// A storage holding `snapshot` (by default an empty gallery).
     public init(_ snapshot: GallerySnapshot = GallerySnapshot()) { self.snapshot = snapshot }
+    /// The held gallery.
     public func load() throws -> GallerySnapshot { lock.withLock { snapshot } }
-    public func save(_ s: GallerySnapshot) throws { lock.withLock { snapshot = s } }
+    /// Replaces the held gallery.
+    public func save(_ snapshot: GallerySnapshot) throws { lock.withLock { self.snapshot = snapshot } }
 }
 
 import Foundation

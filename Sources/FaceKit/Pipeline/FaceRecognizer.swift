@@ -27,8 +27,11 @@ public struct RecognizedFace: Sendable {
 public final class FaceRecognizer: Sendable {
     /// Pipeline settings.
     public struct Configuration: Sendable, Equatable {
+        /// The detector's settings (default: the back model).
         public var detector: FaceDetector.Configuration
+        /// How each face is aligned before embedding (default ``AlignmentMethod/template``).
         public var alignment: AlignmentMethod
+        /// The embedder's settings.
         public var embedder: FaceEmbedder.Configuration
         /// Verification threshold on cosine similarity (default ``FaceMatcher/defaultThreshold``).
         public var threshold: Float
@@ -36,52 +39,74 @@ public final class FaceRecognizer: Sendable {
         /// aligning (default true; used only when the detector is the back model).
         public var refinesKeypoints: Bool
 
+        /// Creates a configuration; every default is the pipeline the default threshold was measured on.
         public init(detector: FaceDetector.Configuration = .init(), alignment: AlignmentMethod = .template,
                     embedder: FaceEmbedder.Configuration = .init(), threshold: Float = FaceMatcher.defaultThreshold,
                     refinesKeypoints: Bool = true) {
             self.detector = detector; self.alignment = alignment; self.embedder = embedder; self.threshold = threshold
             self.refinesKeypoints = refinesKeypoints
         }
+
+        /// Whether this pipeline runs keypoint refinement, and so needs a front-model refiner:
+        /// ``refinesKeypoints`` is on and the detector is the back model.
+        public var needsKeypointRefiner: Bool { refinesKeypoints && detector.variant == .back }
     }
 
+    /// The settings this recognizer was made with.
     public let configuration: Configuration
+    /// Finds the faces.
     public let detector: FaceDetector
+    /// Embeds the aligned crops.
     public let embedder: FaceEmbedder
     let aligner: any FaceAligner
 
     let refiner: KeypointRefiner?
 
-    /// Loads the models through `store` (the detector, the short-range model for keypoint
-    /// refinement when enabled, and the embedder).
+    /// Loads the models through `store`: the detector, the short-range model for keypoint
+    /// refinement when ``Configuration/needsKeypointRefiner``, and the embedder.
+    ///
+    /// - Throws: ``WeightsError`` when a model cannot be found, verified or loaded.
     public convenience init(configuration: Configuration = Configuration(), store: WeightStore = WeightStore()) async throws {
         let detector = try await FaceDetector(configuration: configuration.detector, store: store)
         let embedder = try await FaceEmbedder(configuration: configuration.embedder, store: store)
         var refiner: FaceDetector? = nil
-        if configuration.refinesKeypoints && configuration.detector.variant == .back {
+        if configuration.needsKeypointRefiner {
             refiner = try await FaceDetector(configuration: .init(variant: .front, threads: configuration.detector.threads), store: store)
         }
         try self.init(configuration: configuration, detector: detector, embedder: embedder, refiner: refiner)
     }
 
-    /// Assembles a recognizer from loaded parts; `refiner` must be a front-model detector, and is
-    /// used when the configuration refines keypoints and the detector is the back model.
+    /// Assembles a recognizer from loaded parts.
+    ///
+    /// - Parameters:
+    ///   - configuration: The pipeline; `detector` and `embedder` must have been made with its
+    ///     ``Configuration/detector`` and ``Configuration/embedder`` settings.
+    ///   - detector: The face detector.
+    ///   - embedder: The embedder.
+    ///   - refiner: A front-model detector. Required when ``Configuration/needsKeypointRefiner``
+    ///     (the default pipeline), ignored otherwise.
+    /// - Throws: ``FaceKitError/invalidArgument(_:)`` when a part's configuration differs from
+    ///   the recognizer's, or the refiner is missing or not the front model.
     public init(configuration: Configuration = Configuration(), detector: FaceDetector, embedder: FaceEmbedder,
                 refiner: FaceDetector? = nil) throws {
         guard detector.configuration == configuration.detector else {
             throw FaceKitError.invalidArgument("the detector's configuration differs from the recognizer's")
         }
+        guard embedder.configuration == configuration.embedder else {
+            throw FaceKitError.invalidArgument("the embedder's configuration differs from the recognizer's")
+        }
         if let refiner, refiner.configuration.variant != .front {
             throw FaceKitError.invalidArgument("the keypoint refiner must be a front-model detector")
+        }
+        if configuration.needsKeypointRefiner && refiner == nil {
+            throw FaceKitError.invalidArgument(
+                "keypoint refinement is on with the back detector but no refiner was given; pass a front-model detector as refiner, or set refinesKeypoints to false")
         }
         self.configuration = configuration
         self.detector = detector
         self.embedder = embedder
-        self.refiner = configuration.refinesKeypoints && detector.configuration.variant == .back ? refiner.map { KeypointRefiner(detector: $0) } : nil
-        switch configuration.alignment {
-        case .template: aligner = TemplateAligner()
-        case .eyes: aligner = EyeLevelAligner()
-        case .none: throw FaceKitError.invalidArgument("alignment .none is only for crops that are already aligned")
-        }
+        self.refiner = configuration.needsKeypointRefiner ? refiner.map { KeypointRefiner(detector: $0) } : nil
+        aligner = configuration.alignment.aligner
     }
 
     /// The matcher for the configured threshold.
