@@ -57,7 +57,7 @@ func f32DWConv3x3Row(
     for ox in 0..<first { f32DWConvPixel(image, g, w, 0, c, oy, ox, out + ox * c, residual.map { $0 + ox * c }) }
     // Tiles of 8 pixels: the tile's 3 input rows stay in L1 while every channel block passes
     // over them with its weights in registers.
-    let zero = F32x8(), sxc = sx * c, c2 = 2 * c
+    let zero = F32x8(), sxc = sx * c
     var t0 = first
     while t0 < last {
         let t1 = min(last, t0 + 8)
@@ -68,23 +68,14 @@ func f32DWConv3x3Row(
             let w0 = has0 ? load8(q + cp) : zero, w1 = has0 ? load8(q + 2 * cp) : zero, w2 = has0 ? load8(q + 3 * cp) : zero
             let w3 = has1 ? load8(q + 4 * cp) : zero, w4 = has1 ? load8(q + 5 * cp) : zero, w5 = has1 ? load8(q + 6 * cp) : zero
             let w6 = has2 ? load8(q + 7 * cp) : zero, w7 = has2 ? load8(q + 8 * cp) : zero, w8 = has2 ? load8(q + 9 * cp) : zero
-            for ox in t0..<t1 {
-                // One partial sum per kernel row: three chains of 3 instead of one of 9, so
-                // the multiply-adds of a pixel overlap instead of waiting on each other.
-                let x = ox &* sxc &+ ch, o = ox &* c &+ ch
-                let p0 = row0 + x, p1 = row1 + x, p2 = row2 + x
-                var s0 = madd(b, load8(p0), w0)
-                var s1 = load8(p1) * w3
-                var s2 = load8(p2) * w6
-                s0 = madd(s0, load8(p0 + c), w1)
-                s1 = madd(s1, load8(p1 + c), w4)
-                s2 = madd(s2, load8(p2 + c), w7)
-                s0 = madd(s0, load8(p0 + c2), w2)
-                s1 = madd(s1, load8(p1 + c2), w5)
-                s2 = madd(s2, load8(p2 + c2), w8)
-                var acc = (s0 + s1) + s2
-                if let residual { acc += load8(residual + o) }
-                store8(activate(acc, e, channel: ch), out + o)
+            let x = t0 * sxc + ch, o = t0 * c + ch
+            // Two copies of the loop, so that the residual test is not in it.
+            if let residual {
+                f32DWConv3x3Tile(row0 + x, row1 + x, row2 + x, t1 - t0, sxc, c, b, w0, w1, w2, w3, w4, w5, w6, w7, w8,
+                                 out + o, residual + o, e, ch)
+            } else {
+                f32DWConv3x3Tile(row0 + x, row1 + x, row2 + x, t1 - t0, sxc, c, b, w0, w1, w2, w3, w4, w5, w6, w7, w8,
+                                 out + o, nil, e, ch)
             }
             ch += 8
         }
@@ -94,6 +85,35 @@ func f32DWConv3x3Row(
         t0 = t1
     }
     for ox in last..<g.outputWidth { f32DWConvPixel(image, g, w, 0, c, oy, ox, out + ox * c, residual.map { $0 + ox * c }) }
+}
+
+/// `count` output pixels of one 8-channel block: input pointers advance `sxc` floats a pixel
+/// (stride × channels), output and residual `c`. One partial sum per kernel row: three
+/// chains of 3 multiply-adds instead of one of 9, so a pixel's work overlaps instead of
+/// waiting on itself.
+@inline(__always)
+func f32DWConv3x3Tile(
+    _ p0: UnsafePointer<Float>, _ p1: UnsafePointer<Float>, _ p2: UnsafePointer<Float>, _ count: Int, _ sxc: Int, _ c: Int,
+    _ b: F32x8, _ w0: F32x8, _ w1: F32x8, _ w2: F32x8, _ w3: F32x8, _ w4: F32x8, _ w5: F32x8, _ w6: F32x8, _ w7: F32x8, _ w8: F32x8,
+    _ out: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?, _ e: Epilogue, _ ch: Int
+) {
+    var p0 = p0, p1 = p1, p2 = p2, out = out, residual = residual
+    let c2 = c &+ c
+    for _ in 0..<count {
+        var s0 = madd(b, load8(p0), w0)
+        var s1 = load8(p1) * w3
+        var s2 = load8(p2) * w6
+        s0 = madd(s0, load8(p0 + c), w1)
+        s1 = madd(s1, load8(p1 + c), w4)
+        s2 = madd(s2, load8(p2 + c), w7)
+        s0 = madd(s0, load8(p0 + c2), w2)
+        s1 = madd(s1, load8(p1 + c2), w5)
+        s2 = madd(s2, load8(p2 + c2), w8)
+        var acc = (s0 + s1) + s2
+        if let r = residual { acc += load8(r); residual = r + c }
+        store8(activate(acc, e, channel: ch), out)
+        p0 += sxc; p1 += sxc; p2 += sxc; out += c
+    }
 }
 
 /// Channels `c0 ..< c1` of one output pixel, any kernel size, with bounds checks.
