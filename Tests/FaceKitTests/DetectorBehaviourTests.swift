@@ -74,12 +74,35 @@ import Testing
         #expect(one.count == 1 && one[0] == both[1][0])
     }
 
+    @Test("iouThreshold: 1 keeps every candidate anchor as a face, 0 merges every overlap, 0.3 lies between", arguments: DetectorVariant.allCases)
+    func iouThreshold(variant: DetectorVariant) async throws {
+        let photo = "group/obama_biden_oval_office.jpg"
+        let image = try ImageDecoder().decode(contentsOfFile: Shared.images.appendingPathComponent(photo).path)
+        let weights = try await TestModels.shared.weights(variant.model)
+        func faces(_ iou: Double) throws -> [DetectedFace] {
+            try FaceDetector(configuration: .init(variant: variant, iouThreshold: iou), weights: weights).detect(in: image)
+        }
+        let none = try faces(1), all = try faces(0), standard = try faces(0.3)
+        // The reference counts the anchors at or above the minimum score (no IoU exceeds 1: no merging).
+        let photos: [String: Any] = try GoldenCases.cast(Shared.referenceJSON("detections.json")["photos"], "detections.json photos")
+        let entry: [String: Any] = try GoldenCases.cast((photos[photo] as? [String: Any])?["blazeface-\(variant.rawValue)"], photo)
+        let anchors: Int = try GoldenCases.cast(entry["anchorsAboveMinScore"], "anchorsAboveMinScore")
+        print("iouThreshold \(variant): 1 → \(none.count) faces (\(anchors) anchors ≥ 0.5), 0.3 → \(standard.count), 0 → \(all.count)")
+        #expect(none.count == anchors)
+        #expect(standard.count == 2 && all.count <= standard.count && standard.count < none.count)
+        // Unmerged faces are single anchors: the best one keeps the best score but not the merged box.
+        #expect(none[0].score == standard[0].score && none[0].box != standard[0].box)
+        #expect(none.map(\.score) == none.map(\.score).sorted(by: >))
+    }
+
     @Test("wrong weights and bad settings are errors")
     func badConfiguration() async throws {
         let arcface = try await TestModels.shared.weights(.arcfaceSEMobileFaceNet)
         #expect(throws: (any Error).self) { try FaceDetector(configuration: .init(variant: .front), weights: arcface) }
         let front = try await TestModels.shared.weights(.blazefaceFront)
         #expect(throws: FaceKitError.self) { try FaceDetector(configuration: .init(variant: .front, minimumScore: 1.5), weights: front) }
+        #expect(throws: FaceKitError.self) { try FaceDetector(configuration: .init(variant: .front, iouThreshold: -0.1), weights: front) }
+        #expect(throws: FaceKitError.self) { try FaceDetector(configuration: .init(variant: .front, iouThreshold: 1.5), weights: front) }
         #expect(throws: FaceKitError.self) { try FaceDetector(configuration: .init(variant: .front), weights: front).rawOutputs(input: [1, 2, 3]) }
     }
 
