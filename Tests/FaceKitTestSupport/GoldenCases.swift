@@ -7,13 +7,14 @@ public enum GoldenCases {
     /// Marks the sentinel argument of a list that could not be read.
     public static let missingPrefix = "MISSING REFERENCE DATA: "
 
-    /// The cases `load` lists, or one sentinel naming `what` and the error when it throws or lists nothing.
-    public static func list(_ what: String, _ load: () throws -> [String]) -> [String] {
+    /// The cases `load` lists, or one sentinel naming `what` (in `folder`) and the error when it
+    /// throws or lists nothing.
+    public static func list(_ what: String, in folder: String = Shared.reference.path, _ load: () throws -> [String]) -> [String] {
         do {
             let cases = try load()
-            return cases.isEmpty ? [missingPrefix + "\(what) lists no cases (under \(Shared.reference.path))"] : cases
+            return cases.isEmpty ? [missingPrefix + "\(what) lists no cases (in \(folder))"] : cases
         } catch {
-            return [missingPrefix + "\(what) could not be read (under \(Shared.reference.path)): \(error)"]
+            return [missingPrefix + "\(what) could not be read (in \(folder)): \(error)"]
         }
     }
 

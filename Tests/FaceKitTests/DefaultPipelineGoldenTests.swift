@@ -16,6 +16,8 @@ struct DefaultPipelineReference {
     let wasRefined: Bool
     let matrix: [[Double]]
     let embedding: [Float]
+    /// How far TF's own result moves when the back box moves by 1e-5 of its size (fraction of box size; 1 − cosine).
+    let sensitivity: (refinedKeypoints: Double, cosineGap: Double)
 
     static let url = Shared.packageRoot.appendingPathComponent("Tests/Fixtures/default-pipeline/default-pipeline.json")
 
@@ -34,7 +36,9 @@ struct DefaultPipelineReference {
                 refined: ReferenceFace(["score": f["score"]!, "box": f["refinedBox"]!, "keypoints": f["refinedKeypoints"]!]),
                 wasRefined: try GoldenCases.cast(f["refined"], "refined"),
                 matrix: try GoldenCases.cast(f["matrix"], "matrix"),
-                embedding: (try GoldenCases.cast(f["embedding"], "embedding") as [Double]).map(Float.init))
+                embedding: (try GoldenCases.cast(f["embedding"], "embedding") as [Double]).map(Float.init),
+                sensitivity: (try GoldenCases.cast((f["sensitivity"] as? [String: Any])?["refinedKeypoints"], "sensitivity"),
+                              try GoldenCases.cast((f["sensitivity"] as? [String: Any])?["cosineGap"], "sensitivity")))
         }
     }
 }
@@ -54,24 +58,33 @@ func cropShift(_ ours: AffineMatrix, _ reference: [[Double]]) -> Double {
 }
 
 @Suite struct DefaultPipelineGoldenTests {
-    // Tolerances, from the measurements in Tests/Fixtures/MUTATIONS-tests14.md (worst case over
-    // the 14 photos, then a margin for other CPUs and summation orders). Deviations are fractions
-    // of the reference box size.
-    /// The back model's boxes and keypoints (measured ≤ 2.9e-6 of box size) and scores (≤ 8.8e-7).
+    // Tolerances (measured values: Tests/Fixtures/MUTATIONS-tests14.md).
+    //
+    // The back model's detections are compared tightly: measured ≤ 2.9e-6 of box size and scores
+    // ≤ 8.8e-7, required ≤ 3e-5 and ≤ 1e-5.
     static let detectionDeviation = 3e-5
     static let scoreDifference = 1e-5
-    /// Refined keypoints (measured ≤ 2.3e-4 of box size): looser than the detections because the
-    /// 128×128 refinement crop is rounded to 8 bits, so a shift of the back box by ~1e-6 px flips a
-    /// few crop pixels by one level, and the front model sees a slightly different image.
-    static let refinedDeviation = 2e-3
+    // After refinement the result is chaotic at the float-noise level: the 128×128 refinement crop
+    // is rounded to 8 bits, so moving the back box by a millionth of its size flips some crop pixels
+    // by one level, and the front model's keypoints move by up to 1e-3 of the box (a profile face
+    // far more). The fixture records, per face, how much TF's own pipeline moves when the box moves
+    // by 1e-5 of its size (three times the worst detection difference measured here), and a face
+    // may differ from TF by twice that, or by the floors below, whichever is larger. Measured:
+    // refined keypoints ≤ 2.3e-4 of box size, crop shift ≤ 0.039 px, 1 − cosine ≤ 4.2e-5; the
+    // deliberate mutations in the MUTATIONS file moved them by 4e-3…7e-1, 0.6…100 px, 5e-3…0.9.
+    static let refinedDeviationFloor = 5e-4
     /// Where the alignment samples the photo: the largest shift, in crop pixels, of the crop's
-    /// corners between our matrix and TF's (measured ≤ 0.039 px on a ~20 px Solvay face, ≤ 0.011 elsewhere;
-    /// forgetting the half-pixel shift would be 0.5).
-    static let cropShiftPixels = 0.2
-    /// 1 − cosine of the embeddings (measured ≤ 4.2e-5, the profile face on the ISS; ≤ 1e-6 on the portraits).
-    static let cosineGap = 2e-4
+    /// corners between our matrix and TF's (forgetting a half-pixel shift would be 0.5).
+    static let cropShiftFloor = 0.2
+    static let cosineGapFloor = 2e-5
 
-    static let photos: [String] = GoldenCases.list("Tests/Fixtures/default-pipeline/default-pipeline.json") {
+    static func tolerances(_ ref: DefaultPipelineReference) -> (refined: Double, cropShift: Double, cosineGap: Double) {
+        (max(refinedDeviationFloor, 2 * ref.sensitivity.refinedKeypoints),
+         max(cropShiftFloor, 2 * ref.sensitivity.refinedKeypoints * Double(AlignedFace.size)),   // a face spans < 112 crop pixels
+         max(cosineGapFloor, 2 * ref.sensitivity.cosineGap))
+    }
+
+    static let photos: [String] = GoldenCases.list("default-pipeline.json", in: "Tests/Fixtures/default-pipeline") {
         try DefaultPipelineReference.photos().keys.sorted()
     }
 
@@ -97,7 +110,7 @@ func cropShift(_ ours: AffineMatrix, _ reference: [[Double]]) -> Double {
         let faces = try recognizer.faces(in: image)
         try #require(faces.count == reference.count, "\(photo): \(faces.count) faces, reference \(reference.count)")
         var worst = (detection: 0.0, score: 0.0, refined: 0.0, matrix: 0.0, cosineGap: 0.0)
-        for (face, ref) in zip(faces, reference) {   // both in NMS order: score descending
+        for (k, (face, ref)) in zip(faces, reference).enumerated() {   // both in NMS order: score descending
             let detection = deviation(face.detection, ref.detection)
             let score = abs(face.detection.score - ref.score)
             let refinedFace = try recognizer.refined(face.detection, in: image)
@@ -107,13 +120,15 @@ func cropShift(_ ours: AffineMatrix, _ reference: [[Double]]) -> Double {
             let gap = 1 - cosineInDouble(face.embedding.vector, ref.embedding)
             worst = (largest([worst.detection, detection]), largest([worst.score, score]), largest([worst.refined, refined]),
                      largest([worst.matrix, matrix]), largest([worst.cosineGap, gap]))
+            let tolerance = Self.tolerances(ref)
+            let id = "\(photo) face \(k)"
+            #expect(refined <= tolerance.refined, "\(id): refined keypoints \(refined) of box size, tolerance \(tolerance.refined)")
+            #expect(matrix <= tolerance.cropShift, "\(id): crop shift \(matrix) px, tolerance \(tolerance.cropShift)")
+            #expect(gap <= tolerance.cosineGap, "\(id): 1 − cosine \(gap), tolerance \(tolerance.cosineGap)")
         }
         print(String(format: "default pipeline %@: %d faces; worst: detection %.2e, score %.2e, refined keypoints %.2e of box size, crop shift %.2e px, 1 − cosine %.2e",
                      photo, faces.count, worst.detection, worst.score, worst.refined, worst.matrix, worst.cosineGap))
         #expect(worst.detection <= Self.detectionDeviation, "\(worst.detection)")
         #expect(worst.score <= Self.scoreDifference, "\(worst.score)")
-        #expect(worst.refined <= Self.refinedDeviation, "\(worst.refined)")
-        #expect(worst.matrix <= Self.cropShiftPixels, "\(worst.matrix)")
-        #expect(worst.cosineGap <= Self.cosineGap, "\(worst.cosineGap)")
     }
 }

@@ -85,6 +85,7 @@ import Testing
         #expect("\(faces.count) faces: " + described.joined(separator: ", ")
                     == "2 faces: score 0.924 at x=234 y=77 (154×154), score 0.920 at x=785 y=101 (156×156)")
         #expect(try ImageDecoder().decode(contentsOfFile: "\(out)/annotated.png").width == photo.width)
+        try #require(faces.count == 2)   // the article indexes faces[0]: fail here rather than trap there
         // --- FourSteps.md block 3 ---
         let crop = try TemplateAligner().align(faces[0], in: photo)
         try crop.image.writePNG(to: "\(out)/face0.png")        // what the network sees
@@ -96,6 +97,7 @@ import Testing
         print(embedding.vector.count)                   // 256
         // --- end of block ---
         #expect(embedding.vector.count == 256)
+        try #require(try !detector.detect(in: try ImageDecoder().decode(contentsOfFile: "\(images)/barack_obama/official_portrait_2012.jpg")).isEmpty)
         // --- FourSteps.md block 5 ---
         let portrait = try ImageDecoder().decode(contentsOfFile: "\(images)/barack_obama/official_portrait_2012.jpg")
         let other = try embedder.embedding(of: try TemplateAligner().align(try detector.detect(in: portrait)[0], in: portrait))

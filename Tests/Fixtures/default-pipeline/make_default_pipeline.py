@@ -48,6 +48,51 @@ PACKAGE = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 CONTEXT = 3.0          # crop side / larger box side
 CROP = 128             # blazeface-front input size
 MAX_CENTRE = 0.25      # accepted distance of the refined face's centre from the crop centre, x CROP
+SENSITIVITY = 1e-5     # box move, as a fraction of its size, for the per-face sensitivity
+
+def make_refine_and_embed(mr, runners, io, detect_unit, refinement_crop, face_json):
+    def refine_and_embed(img, box, kps, rec, margins):
+        crop, x0, y0, k, side = refinement_crop(img, box)
+        cx_in, _ = mr.letterbox_resize(crop, CROP)   # a 128 square: the identity resize, then x/127.5 - 1
+        cands, p = detect_unit("blazeface-front", cx_in)
+        rec.update({"refinementCrop": {"x0": mr.r6(x0), "y0": mr.r6(y0), "side": mr.r6(side), "scale": mr.r6(k),
+                           "sha256": hashlib.sha256(crop.tobytes()).hexdigest(),
+                           "candidates": len(cands)}})
+        # every crop anchor score near the 0.5 threshold is a place where float noise could change the result
+        if margins is not None:
+            margins["cropScore"].append(float(np.min(np.abs(p - mr.MIN_SCORE))))
+        rec["refinementCrop"]["closestAnchorScoreTo0.5"] = mr.r6(p[np.argmin(np.abs(p - mr.MIN_SCORE))])
+        best, best_d = None, math.inf
+        for c in cands:
+            b = c["box"]
+            ccx, ccy = (b[0] + b[2]) / 2 * CROP, (b[1] + b[3]) / 2 * CROP
+            dist = math.hypot(ccx - CROP / 2, ccy - CROP / 2)
+            if dist < best_d:
+                best, best_d = c, dist
+        refined = best is not None and best_d < MAX_CENTRE * CROP
+        if best is not None:
+            if margins is not None:
+                margins["centre"].append(abs(best_d - MAX_CENTRE * CROP))
+            rec["refinementCrop"]["centreDistance"] = mr.r6(best_d)
+            rec["refinementCrop"]["cropScore"] = mr.r6(best["score"])
+        rec["refined"] = bool(refined)
+        if refined:
+            b, kc = best["box"], best["kp"] * CROP
+            rbox = np.array([x0 + b[0] * CROP * k, y0 + b[1] * CROP * k, (b[2] - b[0]) * CROP * k, (b[3] - b[1]) * CROP * k])
+            rkps = np.stack([x0 + kc[:, 0] * k, y0 + kc[:, 1] * k], 1)
+        else:
+            rbox, rkps = box, kps
+        r = face_json(rbox, rkps)
+        rec["refinedBox"], rec["refinedKeypoints"] = r["box"], r["keypoints"]
+        src = np.array([[rkps[i, 0] - 0.5, rkps[i, 1] - 0.5] for i in range(4)])
+        M = mr.similarity(src, mr.TEMPLATE4)
+        aligned = mr.warp_bilinear(img, M)
+        e = runners[mr.EMBEDDER](io[mr.EMBEDDER][1], {io[mr.EMBEDDER][0][0]: mr.normalize_crop(aligned)})[0][0]
+        rec["matrix"] = [[mr.f9(v) for v in row] for row in M]
+        rec["embedding"] = [mr.f9(v) for v in e]
+        rec["embeddingNorm"] = mr.r6(np.linalg.norm(e.astype(np.float64)))
+        return {"kp": rkps, "e": e.astype(np.float64)}
+    return refine_and_embed
 
 
 def main():
@@ -100,6 +145,8 @@ def main():
         return {"box": {"x": mr.r6(box[0]), "y": mr.r6(box[1]), "width": mr.r6(box[2]), "height": mr.r6(box[3])},
                 "keypoints": {n: pt(kps[i]) for i, n in enumerate(mr.KP_NAMES)}}
 
+    refine_and_embed = make_refine_and_embed(mr, runners, io, detect_unit, refinement_crop, face_json)
+
     with open(os.path.join(shared, "images", "manifest.tsv")) as f:
         photos = sorted(line.split("\t")[0] for line in f.read().splitlines()[1:] if line.strip())
 
@@ -117,44 +164,23 @@ def main():
         faces = []
         for d in dets:
             box, kps = to_pixels(d, lb["side"], lb["padLeft"], lb["padTop"])
-            crop, x0, y0, k, side = refinement_crop(img, box)
-            cx_in, _ = mr.letterbox_resize(crop, CROP)   # a 128 square: the identity resize, then x/127.5 - 1
-            cands, p = detect_unit("blazeface-front", cx_in)
-            rec = {"score": mr.r6(d["score"]), **face_json(box, kps),
-                   "refinementCrop": {"x0": mr.r6(x0), "y0": mr.r6(y0), "side": mr.r6(side), "scale": mr.r6(k),
-                                      "sha256": hashlib.sha256(crop.tobytes()).hexdigest(),
-                                      "candidates": len(cands)}}
-            # every crop anchor score near the 0.5 threshold is a place where float noise could change the result
-            margins["cropScore"].append(float(np.min(np.abs(p - mr.MIN_SCORE))))
-            rec["refinementCrop"]["closestAnchorScoreTo0.5"] = mr.r6(p[np.argmin(np.abs(p - mr.MIN_SCORE))])
-            best, best_d = None, math.inf
-            for c in cands:
-                b = c["box"]
-                ccx, ccy = (b[0] + b[2]) / 2 * CROP, (b[1] + b[3]) / 2 * CROP
-                dist = math.hypot(ccx - CROP / 2, ccy - CROP / 2)
-                if dist < best_d:
-                    best, best_d = c, dist
-            refined = best is not None and best_d < MAX_CENTRE * CROP
-            if best is not None:
-                margins["centre"].append(abs(best_d - MAX_CENTRE * CROP))
-                rec["refinementCrop"]["centreDistance"] = mr.r6(best_d)
-                rec["refinementCrop"]["cropScore"] = mr.r6(best["score"])
-            rec["refined"] = bool(refined)
-            if refined:
-                b, kc = best["box"], best["kp"] * CROP
-                rbox = np.array([x0 + b[0] * CROP * k, y0 + b[1] * CROP * k, (b[2] - b[0]) * CROP * k, (b[3] - b[1]) * CROP * k])
-                rkps = np.stack([x0 + kc[:, 0] * k, y0 + kc[:, 1] * k], 1)
-            else:
-                rbox, rkps = box, kps
-            r = face_json(rbox, rkps)
-            rec["refinedBox"], rec["refinedKeypoints"] = r["box"], r["keypoints"]
-            src = np.array([[rkps[i, 0] - 0.5, rkps[i, 1] - 0.5] for i in range(4)])
-            M = mr.similarity(src, mr.TEMPLATE4)
-            aligned = mr.warp_bilinear(img, M)
-            e = runners[mr.EMBEDDER](io[mr.EMBEDDER][1], {io[mr.EMBEDDER][0][0]: mr.normalize_crop(aligned)})[0][0]
-            rec["matrix"] = [[mr.f9(v) for v in row] for row in M]
-            rec["embedding"] = [mr.f9(v) for v in e]
-            rec["embeddingNorm"] = mr.r6(np.linalg.norm(e.astype(np.float64)))
+            rec = {"score": mr.r6(d["score"]), **face_json(box, kps)}
+            main = refine_and_embed(img, box, kps, rec, margins)
+            # Sensitivity: the same steps with the back box moved by SENSITIVITY of its size (about
+            # 10x the float noise of FaceKit's back detections), four ways. The refinement crop is
+            # rounded to 8 bits, so such a move flips some crop pixels by one level; for some faces
+            # (a profile, tiny faces) the front model's keypoints, and so the embedding, then move
+            # far more than the move itself. The Swift test allows a few times this spread.
+            size = max(box[2], box[3])
+            spread_kp, spread_cos = 0.0, 0.0
+            for sx, sy, sc in ((1, 1, 1), (-1, -1, -1), (1, -1, 0), (-1, 1, 0)):
+                dx, dy, ds = sx * SENSITIVITY * size, sy * SENSITIVITY * size, sc * SENSITIVITY * size
+                moved = np.array([box[0] + dx - ds / 2, box[1] + dy - ds / 2, box[2] + ds, box[3] + ds])
+                other = refine_and_embed(img, moved, kps, {}, None)
+                spread_kp = max(spread_kp, float(np.abs(other["kp"] - main["kp"]).max()) / size)
+                spread_cos = max(spread_cos, 1.0 - float(mr.l2n(other["e"]) @ mr.l2n(main["e"])))
+            rec["sensitivity"] = {"boxMove": SENSITIVITY, "refinedKeypoints": float("%.3g" % spread_kp),
+                                  "cosineGap": float("%.3g" % max(spread_cos, 0.0))}
             faces.append(rec)
         if len(dets) > 1:
             s = sorted(d["score"] for d in dets)
