@@ -28,6 +28,10 @@ definition (not from FaceKit's Swift code):
       distance is >= 32 px or there is no candidate, the back face is kept unchanged;
   refined box and keypoints = x0 + p.x * k, y0 + p.y * k; the score stays the back model's.
 
+Per face it also records `sensitivity`: how far TF's own refined keypoints and embedding move
+when the back box moves by SENSITIVITY (1e-5) of its size in four directions. The 8-bit crop makes
+refinement chaotic at that scale; the Swift test allows each face twice its sensitivity.
+
 Usage (from the package root, with ../shared beside it and the venv of
 shared/reference/tools/requirements.txt):
     python Tests/Fixtures/default-pipeline/make_default_pipeline.py [--shared DIR] [--out FILE]
