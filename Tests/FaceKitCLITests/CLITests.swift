@@ -178,4 +178,70 @@ struct CLI {
         let manifest = try CLI.run(["weights", "manifest"])
         #expect((try JSONSerialization.jsonObject(with: Data(manifest.stdout.utf8)) as? [String: Any])?["formatVersion"] as? Int == 1)
     }
+
+    @Test("weights fetch downloads every model from a mirror into an empty cache, verified; then convert, list and offline use")
+    func weightsFetchAndConvert() throws {
+        let server = try LoopbackHTTPServer { path in
+            let url = Shared.weights.appendingPathComponent(String(path.dropFirst()))
+            guard !path.contains(".."), let data = try? Data(contentsOf: url) else { return .init(status: 404, body: Data("no".utf8)) }
+            return .init(body: data)
+        }
+        defer { server.stop() }
+        let cache = try Shared.temporaryDirectory("cli-fetch").path
+        let mirror = ["--mirror", server.baseURL.absoluteString]
+        let fetched = try CLI.run(["weights", "fetch", "--json"] + mirror, weights: false, cache: cache)
+        #expect(fetched.status == 0, "\(fetched.stderr)")
+        let models = ["arcface-se-mobilefacenet", "blazeface-back", "blazeface-front"]
+        let lines = try fetched.lines.indices.map { try fetched.json($0) }
+        #expect(Set(lines.compactMap { $0["model"] as? String }) == Set(models))
+        #expect(lines.allSatisfy { $0["source"] as? String == "downloaded" }, "\(fetched.stdout)")
+        for model in models {
+            #expect(server.requests.contains("/\(model)/model.json"), "\(server.requests)")
+            let dir = try #require(lines.first { $0["model"] as? String == model }?["directory"] as? String)
+            #expect(dir.hasPrefix(cache), "\(model) went to \(dir), not the cache")
+            let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+            #expect(files.contains("model.json") && files.contains { $0.hasSuffix(".bin") } && !files.contains { $0.contains("partial") || $0.hasPrefix(".") }, "\(files)")
+        }
+        // A second fetch finds everything in the cache and downloads nothing.
+        let requests = server.requests.count
+        let again = try CLI.run(["weights", "fetch", "--json"] + mirror, weights: false, cache: cache)
+        let source = try again.json()["source"] as? String
+        #expect(again.status == 0 && source == "cache")
+        #expect(server.requests.count == requests)
+        // convert writes the safetensors files; list reports them.
+        let converted = try CLI.run(["weights", "convert", "--json", "--offline"], weights: false, cache: cache)
+        #expect(converted.status == 0, "\(converted.stderr)")
+        for line in converted.lines.indices {
+            let path = try #require(try converted.json(line)["converted"] as? String)
+            #expect(path.hasPrefix(cache) && path.hasSuffix(".safetensors") && FileManager.default.fileExists(atPath: path), "\(path)")
+        }
+        #expect(converted.lines.count == 3)
+        let list = try CLI.run(["weights", "list", "--json", "--offline"], weights: false, cache: cache)
+        let listed = try list.lines.indices.map { try list.json($0)["converted"] }
+        #expect(listed.count == 3 && listed.allSatisfy { $0 is String }, "\(list.stdout)")
+        // The fetched cache is all a detection needs, offline.
+        let detect = try CLI.run(["detect", "--json", "--offline", CLI.image("eileen_collins/skimage_astronaut.png")], weights: false, cache: cache)
+        let detected = try detect.json()["faces"] as? [Any]
+        #expect(detect.status == 0 && detected?.count == 1, "\(detect.stderr)")
+        #expect(server.requests.count == requests, "nothing was downloaded after the fetch")
+    }
+
+    @Test("weights fetch from a mirror serving corrupt files fails with the digest and leaves nothing in the cache")
+    func weightsFetchCorrupt() throws {
+        let server = try LoopbackHTTPServer { path in
+            let url = Shared.weights.appendingPathComponent(String(path.dropFirst()))
+            guard !path.contains(".."), var data = try? Data(contentsOf: url) else { return .init(status: 404, body: Data("no".utf8)) }
+            if path.hasSuffix(".bin") { data[data.count / 2] ^= 0x01 }
+            return .init(body: data)
+        }
+        defer { server.stop() }
+        let cache = try Shared.temporaryDirectory("cli-fetch-bad").path
+        let r = try CLI.run(["weights", "fetch", "blazeface-front", "--mirror", server.baseURL.absoluteString], weights: false, cache: cache)
+        #expect(r.status != 0 && r.stderr.contains("SHA-256"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        let dir = URL(fileURLWithPath: cache).appendingPathComponent("facekit/blazeface-front").path
+        #expect(!((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).contains { $0.hasSuffix(".bin") })
+        let offline = try CLI.run(["weights", "convert", "blazeface-front", "--offline"], weights: false, cache: cache)
+        #expect(offline.status != 0 && offline.stderr.contains("facekit weights fetch"), "\(offline.stderr)")
+    }
 }

@@ -4,10 +4,9 @@ import Foundation
 import Testing
 
 @Suite struct DecodeTests {
-    static let photos: [String] = {
-        guard let d = try? Shared.referenceJSON("detections.json"), let p = d["photos"] as? [String: Any] else { return [] }
-        return p.keys.sorted()
-    }()
+    static let photos: [String] = GoldenCases.list("detections.json") {
+        (try GoldenCases.cast(Shared.referenceJSON("detections.json")["photos"], "detections.json photos") as [String: Any]).keys.sorted()
+    }
 
     @Test("reference data is present")
     func referencePresent() {
@@ -16,6 +15,7 @@ import Testing
 
     @Test("every sample photo decodes to exactly the reference RGB bytes", arguments: photos)
     func goldenDecode(photo: String) throws {
+        try GoldenCases.require(photo)
         let info = try #require((try Shared.referenceJSON("detections.json")["photos"] as? [String: Any])?[photo] as? [String: Any])
         let image = try ImageDecoder().decode(contentsOfFile: Shared.images.appendingPathComponent(photo).path)
         #expect(image.width == info["width"] as? Int)

@@ -52,3 +52,19 @@ public func cosineInDouble(_ a: [Float], _ b: [Float]) -> Double {
     }
     return dot / (na.squareRoot() * nb.squareRoot())
 }
+
+/// The largest of `values`, NaN when any is NaN or there are none (`Sequence.max()` skips a NaN
+/// anywhere but at the start, and `Swift.max(a, b)` drops a NaN in `b`).
+public func largest<S: Sequence>(_ values: S) -> S.Element where S.Element: FloatingPoint {
+    var result = S.Element.nan, first = true
+    for v in values {
+        if v.isNaN { return .nan }
+        if first || v > result { result = v; first = false }
+    }
+    return result
+}
+
+/// The smallest of `values`, NaN when any is NaN or there are none.
+public func smallest<S: Sequence>(_ values: S) -> S.Element where S.Element: FloatingPoint {
+    -largest(values.lazy.map { -$0 })
+}

@@ -13,22 +13,25 @@ import Testing
             : try Shared.tensorFile("\(caseName).\(model).input.f32")
         if caseName == "synthetic" {
             let file = try Shared.tensorFile("synthetic.\(model).input.f32")
-            #expect(maxError(input, file) <= 1.2e-7, "regenerated synthetic input differs from the file")
+            let d = worstDifference(input, file)
+            #expect(d.isWithin(1.2e-7), "regenerated synthetic input differs from the file: \(d)")
         }
         let out = try detector.rawOutputs(input: input)
         let scores = try Shared.tensorFile("\(caseName).\(model).scores_16x16x2.f32") + Shared.tensorFile("\(caseName).\(model).scores_8x8x6.f32")
         let regressors = try Shared.tensorFile("\(caseName).\(model).regressors_16x16x2.f32") + Shared.tensorFile("\(caseName).\(model).regressors_8x8x6.f32")
         // Logits reach −10000 on background anchors, where one float32 ulp is ~1e-3; the decoder
         // clips them to ±100 before the sigmoid. So: absolute 1e-3 on the clipped logits (what
-        // the detector uses), and 1e-3·max(1, |ref|) on the raw ones, as for the regressors.
+        // the detector uses; measured ≤ 6.5e-4, back model on obama_biden), and relative to
+        // max(1, |ref|) on the raw logits (measured ≤ 4.7e-5; tolerance 2e-4) and the regressors
+        // (values up to ~50 px; measured ≤ 1.6e-4; tolerance 5e-4).
         func clip(_ v: [Float]) -> [Float] { v.map { min(max($0, -100), 100) } }
-        let clippedError = maxError(clip(out.scores), clip(scores))
-        let scoreError = maxError(out.scores, scores, relative: true)
-        let regressorError = maxError(out.regressors, regressors, relative: true)
+        let clippedError = worstDifference(clip(out.scores), clip(scores))
+        let scoreError = worstDifference(out.scores, scores, relative: true)
+        let regressorError = worstDifference(out.regressors, regressors, relative: true)
         print("blazeface \(variant) \(caseName): max |clipped logit diff| \(clippedError), raw logit diff/max(1,|ref|) \(scoreError), regressor diff/max(1,|ref|) \(regressorError)")
-        #expect(clippedError <= 1e-3)
-        #expect(scoreError <= 1e-3)
-        #expect(regressorError <= 1e-3)
+        #expect(clippedError.isWithin(1e-3))
+        #expect(scoreError.isWithin(2e-4))
+        #expect(regressorError.isWithin(5e-4))
     }
 
     @Test("a batch of inputs gives the same outputs as single runs")

@@ -24,8 +24,9 @@ import Testing
         let png = TestPNG.encode(width: color.width, height: color.height, bitDepth: 8, colorType: 0, rows: rows)
         let gray = try ImageDecoder().decode(png, source: "gray.png")
         let faces = try await TestModels.shared.detector(.front).detect(in: gray)
-        #expect(faces.count == 1)
+        try #require(faces.count == 1)
         let reference = try await TestModels.shared.detector(.front).detect(in: color)
+        try #require(reference.count == 1)
         #expect(abs(faces[0].box.center.x - reference[0].box.center.x) < 0.1 * reference[0].box.width)
     }
 
@@ -68,10 +69,31 @@ import Testing
         let both = try detector.detect(in: [a, b])
         let singleA = try detector.detect(in: a), singleB = try detector.detect(in: b)
         #expect(both[0] == singleA && both[1] == singleB)
-        #expect(both[1].count == 2)
+        try #require(both[1].count == 2)
         let capped = try FaceDetector(configuration: .init(variant: .front, maximumFaces: 1), weights: try await TestModels.shared.weights(.blazefaceFront))
         let one = try capped.detect(in: b)
         #expect(one.count == 1 && one[0] == both[1][0])
+    }
+
+    @Test("iouThreshold: 1 keeps every candidate anchor as a face, 0 merges every overlap, 0.3 lies between", arguments: DetectorVariant.allCases)
+    func iouThreshold(variant: DetectorVariant) async throws {
+        let photo = "group/obama_biden_oval_office.jpg"
+        let image = try ImageDecoder().decode(contentsOfFile: Shared.images.appendingPathComponent(photo).path)
+        let weights = try await TestModels.shared.weights(variant.model)
+        func faces(_ iou: Double) throws -> [DetectedFace] {
+            try FaceDetector(configuration: .init(variant: variant, iouThreshold: iou), weights: weights).detect(in: image)
+        }
+        let none = try faces(1), all = try faces(0), standard = try faces(0.3)
+        // The reference counts the anchors at or above the minimum score (no IoU exceeds 1: no merging).
+        let photos: [String: Any] = try GoldenCases.cast(Shared.referenceJSON("detections.json")["photos"], "detections.json photos")
+        let entry: [String: Any] = try GoldenCases.cast((photos[photo] as? [String: Any])?["blazeface-\(variant.rawValue)"], photo)
+        let anchors: Int = try GoldenCases.cast(entry["anchorsAboveMinScore"], "anchorsAboveMinScore")
+        print("iouThreshold \(variant): 1 → \(none.count) faces (\(anchors) anchors ≥ 0.5), 0.3 → \(standard.count), 0 → \(all.count)")
+        #expect(none.count == anchors)
+        try #require(standard.count == 2 && all.count <= standard.count && standard.count < none.count)
+        // Unmerged faces are single anchors: the best one keeps the best score but not the merged box.
+        #expect(none[0].score == standard[0].score && none[0].box != standard[0].box)
+        #expect(none.map(\.score) == none.map(\.score).sorted(by: >))
     }
 
     @Test("wrong weights and bad settings are errors")
@@ -80,6 +102,8 @@ import Testing
         #expect(throws: (any Error).self) { try FaceDetector(configuration: .init(variant: .front), weights: arcface) }
         let front = try await TestModels.shared.weights(.blazefaceFront)
         #expect(throws: FaceKitError.self) { try FaceDetector(configuration: .init(variant: .front, minimumScore: 1.5), weights: front) }
+        #expect(throws: FaceKitError.self) { try FaceDetector(configuration: .init(variant: .front, iouThreshold: -0.1), weights: front) }
+        #expect(throws: FaceKitError.self) { try FaceDetector(configuration: .init(variant: .front, iouThreshold: 1.5), weights: front) }
         #expect(throws: FaceKitError.self) { try FaceDetector(configuration: .init(variant: .front), weights: front).rawOutputs(input: [1, 2, 3]) }
     }
 

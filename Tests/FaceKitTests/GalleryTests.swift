@@ -140,4 +140,86 @@ func randomEmbedding(_ rng: inout SeededRandom) -> FaceEmbedding {
         let stranger = try await gallery.identify(randomEmbedding(&rng), threshold: 0.9)
         #expect(stranger.identity == nil && stranger.matches.count == 1)
     }
+
+    /// The naive answer: each person's best cosine (in Double), best first, ties by enrolment order.
+    static func naiveSearch(_ people: [(String, [FaceEmbedding])], _ probe: FaceEmbedding) -> [(String, Double)] {
+        let scored = people.enumerated().map { i, p in
+            (i, p.0, largest(p.1.map { e in zip(e.vector, probe.vector).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } }))
+        }
+        return scored.sorted { $0.2 != $1.2 ? $0.2 > $1.2 : $0.0 < $1.0 }.map { ($0.1, $0.2) }
+    }
+
+    @Test("search with many probes: one answer per probe, in order, each as a single search and a naive scan")
+    func manyProbes() async throws {
+        var rng = SeededRandom(seed: 7)
+        let gallery = try FaceGallery(storage: InMemoryGalleryStorage())
+        var people: [(String, [FaceEmbedding])] = []
+        for p in 0..<40 {
+            let list = (0..<(1 + p % 2)).map { _ in randomEmbedding(&rng) }
+            people.append(("p\(p)", list))
+            try await gallery.enroll("p\(p)", embeddings: list)
+        }
+        // 300 probes: every enrolled embedding (its owner must come first) and random strangers.
+        let own = people.flatMap { p in p.1.map { (p.0, $0) } }
+        let probes = own.map(\.1) + (0..<(300 - own.count)).map { _ in randomEmbedding(&rng) }
+        let answers = try await gallery.search(probes, top: 3)
+        try #require(answers.count == probes.count)
+        for (i, probe) in probes.enumerated() {
+            let alone = try await gallery.search(probe, top: 3)
+            #expect(answers[i] == alone, "probe \(i)")
+            let naive = Self.naiveSearch(people, probe)
+            #expect(answers[i].map(\.identifier) == naive.prefix(3).map(\.0), "probe \(i)")
+            for (m, n) in zip(answers[i], naive) { #expect(abs(Double(m.similarity) - n.1) < 1e-5) }
+            if i < own.count { #expect(answers[i].first?.identifier == own[i].0 && abs(answers[i][0].similarity - 1) < 1e-5) }
+        }
+        #expect(try await gallery.search([], top: 3).isEmpty)
+        await #expect(throws: GalleryError.self) { try await gallery.search([probes[0], FaceEmbedding(raw: [1, 2, 3])], top: 3) }
+    }
+
+    @Test("a gallery of 5,000 people: search, identify, remove from the middle, save and reopen")
+    func manyPeople() async throws {
+        var rng = SeededRandom(seed: 8)
+        let path = try Self.path()
+        let gallery = try FaceGallery(path: path, writable: true)
+        var people: [(String, [FaceEmbedding])] = []
+        for p in 0..<5_000 {
+            let list = (0..<(1 + p % 3)).map { _ in randomEmbedding(&rng) }
+            people.append((String(format: "person-%05d", p), list))
+            try await gallery.enroll(people[p].0, embeddings: list)
+        }
+        // Two people with the same embedding: the tie goes to the one enrolled first.
+        let twin = randomEmbedding(&rng)
+        try await gallery.enroll("twin-a", embeddings: [twin])
+        try await gallery.enroll("twin-b", embeddings: [twin])
+        people += [("twin-a", [twin]), ("twin-b", [twin])]
+        let count = await gallery.people.count, embeddings = await gallery.embeddingCount
+        #expect(count == 5_002 && embeddings == people.reduce(0) { $0 + $1.1.count })
+        let probes = [people[0].1[0], people[2_500].1[1], people[4_999].1.last!, twin] + (0..<4).map { _ in randomEmbedding(&rng) }
+        for (i, probe) in probes.enumerated() {
+            let naive = Self.naiveSearch(people, probe)
+            for k in [1, 10, 100] {
+                let found = try await gallery.search(probe, top: k)
+                #expect(found.map(\.identifier) == naive.prefix(k).map(\.0), "probe \(i), top \(k)")
+            }
+        }
+        let twins = try await gallery.search(twin, top: 2)
+        #expect(twins.map(\.identifier) == ["twin-a", "twin-b"])
+        #expect(try await gallery.search(probes[5], top: 10_000).count == 5_002)
+        #expect(try await gallery.identify(people[2_500].1[1], threshold: 0.9).identity == "person-02500")
+        // Remove people in the middle: the ones after them must keep their own embeddings.
+        try await gallery.remove("person-01000")
+        try await gallery.remove("person-02499")
+        people.removeAll { $0.0 == "person-01000" || $0.0 == "person-02499" }
+        for probe in [probes[1], probes[2], people[1_000].1[0]] {
+            let found = try await gallery.search(probe, top: 5)
+            #expect(found.map(\.identifier) == Self.naiveSearch(people, probe).prefix(5).map(\.0))
+        }
+        try await gallery.save()
+        let reopened = try FaceGallery(path: path, writable: false)
+        #expect(await reopened.people.count == 5_000)
+        for probe in probes {
+            let before = try await gallery.search(probe, top: 5), after = try await reopened.search(probe, top: 5)
+            #expect(before == after)
+        }
+    }
 }

@@ -35,7 +35,13 @@ import Testing
         #expect(try cosineSimilarity([], []) == 0)
     }
 
-    @Test("default pipeline: every same-person pair scores above every different-person pair")
+    /// Not a validation of the threshold: 0.37 was chosen as the middle of the gap measured by
+    /// this very test, on these 9 same-person and 69 different-person pairs of the sample photos
+    /// (README, "Choosing a threshold"). What the test does check is that the default pipeline still
+    /// separates the labelled pairs (every same-person pair above every different-person pair),
+    /// and that the gap still contains the shipped default, so a change to the pipeline that
+    /// moves the scores is noticed. It says nothing about accuracy on other photos.
+    @Test("default pipeline: every same-person pair scores above every different-person pair (the photos the threshold was fitted on)")
     func samePersonSeparation() async throws {
         let recognizer = try FaceRecognizer(detector: try await TestModels.shared.detector(.back), embedder: try await TestModels.shared.embedder(),
                                             refiner: try await TestModels.shared.detector(.front))
@@ -66,8 +72,11 @@ import Testing
             lines.append(row)
         }
         print("cosine matrix (default pipeline: back detector, template alignment):\n" + lines.joined(separator: "\n"))
-        print("same person: \(same.count) pairs, \(same.min()!) … \(same.max()!); different: \(different.count) pairs, \(different.min()!) … \(different.max()!)")
-        #expect(same.min()! > different.max()!)
-        #expect(same.min()! >= FaceMatcher.defaultThreshold && different.max()! < FaceMatcher.defaultThreshold)
+        let lowestSame = smallest(same), highestDifferent = largest(different)   // NaN-propagating
+        print("same person: \(same.count) pairs, \(lowestSame) … \(largest(same)); different: \(different.count) pairs, \(smallest(different)) … \(highestDifferent)")
+        #expect(same.count == 9 && different.count == 69)
+        #expect(lowestSame > highestDifferent)
+        // Circular by construction (the default was fitted here): a consistency check, not evidence.
+        #expect(lowestSame >= FaceMatcher.defaultThreshold && highestDifferent < FaceMatcher.defaultThreshold)
     }
 }

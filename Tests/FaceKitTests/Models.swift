@@ -36,14 +36,3 @@ actor TestModels {
         return d
     }
 }
-
-/// Max |a − b| / max(1, |b|) when `relative`, else max |a − b|.
-func maxError(_ a: [Float], _ b: [Float], relative: Bool = false) -> Float {
-    precondition(a.count == b.count)
-    var worst: Float = 0
-    for i in a.indices {
-        let d = abs(a[i] - b[i]) / (relative ? max(1, abs(b[i])) : 1)
-        if !(d <= worst) { worst = d }
-    }
-    return worst
-}

@@ -122,7 +122,7 @@ public final class FaceRecognizer: Sendable {
         let detections = try detector.detect(in: images)
         var aligned: [AlignedFace] = []
         for (image, faces) in zip(images, detections) {
-            for face in faces { aligned.append(try aligner.align(try refined(face, in: image), in: image)) }
+            for face in faces { aligned.append(try aligner.align(try refinedDetection(of: face, in: image), in: image)) }
         }
         let embeddings = try embedder.embeddings(of: aligned)
         var k = 0
@@ -137,12 +137,21 @@ public final class FaceRecognizer: Sendable {
     /// The main face of `image`: the one with the highest detection score.
     public func mainFace(in image: RGBImage, source: String = "<image>") throws -> RecognizedFace {
         guard let best = try detector.detect(in: image).first else { throw FaceKitError.noFace(source: source) }
-        let aligned = try aligner.align(try refined(best, in: image), in: image)
+        let aligned = try aligner.align(try refinedDetection(of: best, in: image), in: image)
         return RecognizedFace(detection: best, aligned: aligned, embedding: try embedder.embedding(of: aligned))
     }
 
-    /// The face with refined keypoints when refinement is on.
-    func refined(_ face: DetectedFace, in image: RGBImage) throws -> DetectedFace {
+    /// Whether this recognizer re-detects each face's keypoints with the front model before
+    /// aligning it (a front-model detector is loaded for it).
+    public var refinesKeypoints: Bool { refiner != nil }
+
+    /// `face` as this recognizer aligns it: with its keypoints re-detected by the front model on
+    /// a crop around the face when ``refinesKeypoints`` is true, else unchanged.
+    ///
+    /// - Parameters:
+    ///   - face: A face the recognizer's detector found in `image`.
+    ///   - image: The image the face was found in.
+    public func refinedDetection(of face: DetectedFace, in image: RGBImage) throws -> DetectedFace {
         try refiner?.refine(face, in: image) ?? face
     }
 
