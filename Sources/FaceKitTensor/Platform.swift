@@ -25,3 +25,11 @@ func activeProcessorCount() -> Int {
     return Float(exp(Double(x)))
     #endif
 }
+
+/// Gives the processor to another runnable thread, if any (a spinning wait calls it now and
+/// then, so that a preempted worker it waits for can run sooner on a busy machine).
+@inline(__always) func yieldProcessor() {
+    #if canImport(Darwin) || canImport(Glibc) || canImport(Musl)
+    _ = sched_yield()
+    #endif
+}

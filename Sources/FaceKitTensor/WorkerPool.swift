@@ -70,6 +70,9 @@ package final class WorkerPool: @unchecked Sendable {
             var ticket = myTicket.load(ordering: .acquiring)
             while ticket == seen {
                 spins += 1
+                // On a busy machine a spinning worker holds a processor others need: let them
+                // run now and then (an immediate return when nothing else is runnable).
+                if spins & 1023 == 0 { yieldProcessor() }
                 if spins >= limit {
                     mySleeping.store(true, ordering: .sequentiallyConsistent)
                     if myTicket.load(ordering: .sequentiallyConsistent) == seen { myWakeup.wait() }
@@ -151,7 +154,13 @@ package final class WorkerPool: @unchecked Sendable {
             work(as: 0, body)
             // Every task is claimed: shut the job and wait for the workers inside it.
             _ = gate.loadThenBitwiseOr(with: Self.closed, ordering: .acquiringAndReleasing)
-            while gate.load(ordering: .acquiring) != Self.closed {}
+            // A worker still inside may have been preempted mid-task: after a short spin, yield
+            // so that it can be scheduled (here, if the OS moves it) instead of spinning a slice.
+            var waits = 0
+            while gate.load(ordering: .acquiring) != Self.closed {
+                waits += 1
+                if waits > 256 { yieldProcessor() }
+            }
             job = nil
         }
         completedJobs.wrappingIncrement(ordering: .relaxed)
