@@ -80,6 +80,12 @@ func storeRow16(_ lo: F32x8, _ hi: F32x8, _ c: UnsafeMutablePointer<Float>, _ co
     }
 }
 
+/// v where v ≥ 0, else 0 (ReLU, `relu`) or v·s (PReLU with slopes s).
+@inline(__always)
+func negativeScaled(_ v: F32x8, _ s: F32x8, _ relu: Bool) -> F32x8 {
+    relu ? v.replacing(with: 0, where: v .< 0) : v.replacing(with: v * s, where: v .< 0)
+}
+
 /// Stores 8 results through the epilogue (with the residual added first).
 @inline(__always)
 func store8x(_ v: F32x8, _ c: UnsafeMutablePointer<Float>, _ n0: Int, _ e: Epilogue, _ r: UnsafePointer<Float>?) {
@@ -137,6 +143,26 @@ func f32GEMMTile6x16(
         let x5 = F32x8(repeating: a5[kk]); c50 = madd(c50, x5, wl); c51 = madd(c51, x5, wh)
         w += 16
     }
+    if rows == 6 && cols == 16 && e.kind != .sigmoid {
+        // A full tile: the residual, then the activation decided once for all 12 vectors
+        // (PReLU's two slope vectors loaded once), then 12 plain stores.
+        if let r = residual {
+            c00 += load8(r); c01 += load8(r + 8); c10 += load8(r + ldc); c11 += load8(r + ldc + 8)
+            c20 += load8(r + 2 * ldc); c21 += load8(r + 2 * ldc + 8); c30 += load8(r + 3 * ldc); c31 += load8(r + 3 * ldc + 8)
+            c40 += load8(r + 4 * ldc); c41 += load8(r + 4 * ldc + 8); c50 += load8(r + 5 * ldc); c51 += load8(r + 5 * ldc + 8)
+        }
+        if e.kind != .identity {
+            let relu = e.kind == .relu
+            let s0 = e.kind == .prelu ? load8(e.slopes! + n0) : F32x8(), s1 = e.kind == .prelu ? load8(e.slopes! + n0 + 8) : F32x8()
+            c00 = negativeScaled(c00, s0, relu); c01 = negativeScaled(c01, s1, relu); c10 = negativeScaled(c10, s0, relu); c11 = negativeScaled(c11, s1, relu)
+            c20 = negativeScaled(c20, s0, relu); c21 = negativeScaled(c21, s1, relu); c30 = negativeScaled(c30, s0, relu); c31 = negativeScaled(c31, s1, relu)
+            c40 = negativeScaled(c40, s0, relu); c41 = negativeScaled(c41, s1, relu); c50 = negativeScaled(c50, s0, relu); c51 = negativeScaled(c51, s1, relu)
+        }
+        store8(c00, c); store8(c01, c + 8); store8(c10, c + ldc); store8(c11, c + ldc + 8)
+        store8(c20, c + 2 * ldc); store8(c21, c + 2 * ldc + 8); store8(c30, c + 3 * ldc); store8(c31, c + 3 * ldc + 8)
+        store8(c40, c + 4 * ldc); store8(c41, c + 4 * ldc + 8); store8(c50, c + 5 * ldc); store8(c51, c + 5 * ldc + 8)
+        return
+    }
     storeRow16(c00, c01, c, cols, n0, e, residual)
     storeRow16(c10, c11, c + ldc, cols, n0, e, residual.map { $0 + ldc })
     if rows > 2 { storeRow16(c20, c21, c + 2 * ldc, cols, n0, e, residual.map { $0 + 2 * ldc }) }
@@ -187,6 +213,26 @@ func f32GEMMTile3x24(
         x = F32x8(repeating: a1[kk]); c10 = madd(c10, x, w0); c11 = madd(c11, x, w1); c12 = madd(c12, x, w2)
         x = F32x8(repeating: a2[kk]); c20 = madd(c20, x, w0); c21 = madd(c21, x, w1); c22 = madd(c22, x, w2)
         w += 24
+    }
+    if rows == 3 && cols == 24 && e.kind != .sigmoid {
+        // A full tile: residual, the activation decided once (PReLU slopes loaded once), stores.
+        if let r = residual {
+            c00 += load8(r); c01 += load8(r + 8); c02 += load8(r + 16)
+            c10 += load8(r + ldc); c11 += load8(r + ldc + 8); c12 += load8(r + ldc + 16)
+            c20 += load8(r + 2 * ldc); c21 += load8(r + 2 * ldc + 8); c22 += load8(r + 2 * ldc + 16)
+        }
+        if e.kind != .identity {
+            let prelu = e.kind == .prelu, relu = e.kind == .relu
+            let s0 = prelu ? load8(e.slopes! + n0) : F32x8(), s1 = prelu ? load8(e.slopes! + n0 + 8) : F32x8()
+            let s2 = prelu ? load8(e.slopes! + n0 + 16) : F32x8()
+            c00 = negativeScaled(c00, s0, relu); c01 = negativeScaled(c01, s1, relu); c02 = negativeScaled(c02, s2, relu)
+            c10 = negativeScaled(c10, s0, relu); c11 = negativeScaled(c11, s1, relu); c12 = negativeScaled(c12, s2, relu)
+            c20 = negativeScaled(c20, s0, relu); c21 = negativeScaled(c21, s1, relu); c22 = negativeScaled(c22, s2, relu)
+        }
+        store8(c00, c); store8(c01, c + 8); store8(c02, c + 16)
+        store8(c10, c + ldc); store8(c11, c + ldc + 8); store8(c12, c + ldc + 16)
+        store8(c20, c + 2 * ldc); store8(c21, c + 2 * ldc + 8); store8(c22, c + 2 * ldc + 16)
+        return
     }
     storeRow24(c00, c01, c02, c, cols, n0, e, residual)
     if rows > 1 { storeRow24(c10, c11, c12, c + ldc, cols, n0, e, residual.map { $0 + ldc }) }
