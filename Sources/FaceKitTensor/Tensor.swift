@@ -56,13 +56,19 @@ public final class AlignedBuffer: @unchecked Sendable {
     /// The first float; aligned to 64 bytes.
     public let pointer: UnsafeMutablePointer<Float>
 
-    /// Allocates `count` zeroed floats aligned to 64 bytes.
+    /// Floats allocated past `count` (zeroed, never written), so that a micro-kernel may load a
+    /// whole vector that starts inside the buffer and runs past its end, as XNNPACK's
+    /// `XNN_EXTRA_BYTES` allows: the depthwise kernel computes a last partial block of channels
+    /// with full vectors and stores only the real lanes.
+    public static let slack = 16
+
+    /// Allocates `count` zeroed floats aligned to 64 bytes (plus ``slack``).
     public init(count: Int) {
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(
-            byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
-        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
+        let total = max(count, 0) + Self.slack
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: total * MemoryLayout<Float>.stride, alignment: 64)
+        pointer = raw.bindMemory(to: Float.self, capacity: total)
+        pointer.initialize(repeating: 0, count: total)
     }
 
     deinit { pointer.deallocate() }

@@ -6,9 +6,11 @@
 //
 // f32-dwconv 3x3 row, 8 lanes: an output row is swept in tiles of 8 pixels, each 8-channel
 // block's 9 weights and bias held in registers across the tile; at the top and bottom border a
-// missing input row is replaced by an existing one with zero weights. Border columns, leftover
-// channels and other kernel sizes (the embedder's 7×7 global depthwise) take the general tap
-// loop `f32DWConvPixel`.
+// missing input row is replaced by an existing one with zero weights. A last block of fewer
+// than 8 channels loads whole vectors (the packed weights are zero there, and tensors carry
+// `AlignedBuffer.slack` floats past their end) and stores only its real lanes. Border columns
+// and other kernel sizes (the embedder's 7×7 global depthwise) take the general tap loop
+// `f32DWConvPixel`.
 import FaceKitKernelABI
 
 /// Output rows `rows` (counted over the whole batch).
@@ -62,32 +64,39 @@ func f32DWConv3x3Row(
     while t0 < last {
         let t1 = min(last, t0 + 8)
         var ch = 0
-        while ch + 8 <= c {
+        while ch < c {
+            let lanes = min(8, c - ch)   // a last partial block loads whole vectors (see AlignedBuffer.slack)
             let q = w + ch
             let b = load8(q)
             let w0 = has0 ? load8(q + cp) : zero, w1 = has0 ? load8(q + 2 * cp) : zero, w2 = has0 ? load8(q + 3 * cp) : zero
             let w3 = has1 ? load8(q + 4 * cp) : zero, w4 = has1 ? load8(q + 5 * cp) : zero, w5 = has1 ? load8(q + 6 * cp) : zero
             let w6 = has2 ? load8(q + 7 * cp) : zero, w7 = has2 ? load8(q + 8 * cp) : zero, w8 = has2 ? load8(q + 9 * cp) : zero
             let x = t0 * sxc + ch, o = t0 * c + ch
-            // Two copies of the loop, so that the residual test is not in it.
-            if let residual {
+            // One copy of the loop per activation and residual, so that neither test is in it
+            // (each call passes constants that fold away in the inlined loop).
+            let r = residual.map { $0 + o }
+            @inline(__always) func tile(_ kind: EpilogueKind, _ r: UnsafePointer<Float>?, lanes: Int = 8) {
                 f32DWConv3x3Tile(row0 + x, row1 + x, row2 + x, t1 - t0, sxc, c, b, w0, w1, w2, w3, w4, w5, w6, w7, w8,
-                                 out + o, residual + o, e, ch)
-            } else {
-                f32DWConv3x3Tile(row0 + x, row1 + x, row2 + x, t1 - t0, sxc, c, b, w0, w1, w2, w3, w4, w5, w6, w7, w8,
-                                 out + o, nil, e, ch)
+                                 out + o, r, Epilogue(kind: kind, slopes: e.slopes), ch, lanes)
+            }
+            switch (e.kind, r != nil) {
+            case _ where lanes < 8: tile(e.kind, r, lanes: lanes)
+            case (.identity, false): tile(.identity, nil)
+            case (.identity, true): tile(.identity, r)
+            case (.relu, false): tile(.relu, nil)
+            case (.relu, true): tile(.relu, r)
+            case (.prelu, false): tile(.prelu, nil)
+            case (.prelu, true): tile(.prelu, r)
+            case (.sigmoid, _): tile(.sigmoid, r)
             }
             ch += 8
-        }
-        if ch < c {
-            for ox in t0..<t1 { f32DWConvPixel(image, g, w, ch, c, oy, ox, out + ox * c, residual.map { $0 + ox * c }) }
         }
         t0 = t1
     }
     for ox in last..<g.outputWidth { f32DWConvPixel(image, g, w, 0, c, oy, ox, out + ox * c, residual.map { $0 + ox * c }) }
 }
 
-/// `count` output pixels of one 8-channel block: input pointers advance `sxc` floats a pixel
+/// `count` output pixels of one block of `lanes` (≤ 8) channels: input pointers advance `sxc` floats a pixel
 /// (stride × channels), output and residual `c`. One partial sum per kernel row: three
 /// chains of 3 multiply-adds instead of one of 9, so a pixel's work overlaps instead of
 /// waiting on itself.
@@ -95,7 +104,7 @@ func f32DWConv3x3Row(
 func f32DWConv3x3Tile(
     _ p0: UnsafePointer<Float>, _ p1: UnsafePointer<Float>, _ p2: UnsafePointer<Float>, _ count: Int, _ sxc: Int, _ c: Int,
     _ b: F32x8, _ w0: F32x8, _ w1: F32x8, _ w2: F32x8, _ w3: F32x8, _ w4: F32x8, _ w5: F32x8, _ w6: F32x8, _ w7: F32x8, _ w8: F32x8,
-    _ out: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?, _ e: Epilogue, _ ch: Int
+    _ out: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?, _ e: Epilogue, _ ch: Int, _ lanes: Int
 ) {
     var p0 = p0, p1 = p1, p2 = p2, out = out, residual = residual
     let c2 = c &+ c
@@ -111,7 +120,13 @@ func f32DWConv3x3Tile(
         s2 = madd(s2, load8(p2 + c2), w8)
         var acc = (s0 + s1) + s2
         if let r = residual { acc += load8(r); residual = r + c }
-        store8(activate(acc, e, channel: ch), out)
+        if lanes == 8 {
+            store8(activate(acc, e, channel: ch), out)
+        } else {
+            // The channels' last partial block: lanes past C held other pixels' values times
+            // zero weights; only the real ones are stored.
+            for j in 0..<lanes { out[j] = activate(acc[j], e, channel: ch + j) }
+        }
         p0 += sxc; p1 += sxc; p2 += sxc; out += c
     }
 }
