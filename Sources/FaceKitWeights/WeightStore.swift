@@ -103,6 +103,9 @@ public struct WeightStore: Sendable {
     public var mirror: URL?
     /// Seconds before a stalled download fails.
     public var downloadTimeout: TimeInterval = 60
+    /// Called when a model is not where ``directory`` says and is taken from a later location
+    /// (default: nil, nothing is reported). The command line tool prints these on stderr.
+    public var warningHandler: (@Sendable (WeightsWarning) -> Void)?
 
     /// A store configured from `environment` (FACEKIT_WEIGHTS, XDG_CACHE_HOME, HOME, FACEKIT_OFFLINE=1).
     public init(
@@ -149,12 +152,42 @@ public struct WeightStore: Sendable {
         }
     }
 
+    /// Checks that ``directory``, when set, is an existing directory: a directory named
+    /// explicitly is never skipped silently.
+    ///
+    /// - Throws: ``WeightsError/invalidDirectory(path:reason:)`` when it does not exist or is not
+    ///   a directory.
+    public func checkDirectory() throws {
+        guard let directory else { return }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
+            throw WeightsError.invalidDirectory(path: directory.path, reason: "does not exist")
+        }
+        guard isDirectory.boolValue else { throw WeightsError.invalidDirectory(path: directory.path, reason: "is not a directory") }
+    }
+
     /// Finds the model's files, downloading into the cache if allowed, and verifies every one
     /// (size and full SHA-256).
     ///
-    /// - Throws: ``WeightsError`` when the files are missing and cannot be downloaded, or a file
-    ///   does not match the manifest.
+    /// A ``directory`` given in code must exist. When it exists but does not hold the model,
+    /// the later locations are searched and ``warningHandler`` is told which one was used
+    /// (``WeightsWarning/modelNotInDirectory(model:directory:usedInstead:source:)``).
+    ///
+    /// - Throws: ``WeightsError/invalidDirectory(path:reason:)`` when ``directory`` does not
+    ///   exist or is not a directory, and ``WeightsError`` when the files are missing and cannot
+    ///   be downloaded, or a file does not match the manifest (also in ``directory``).
     public func resolve(_ model: ModelID) async throws -> ResolvedModel {
+        try checkDirectory()
+        let resolved = try await find(model)
+        if let directory, resolved.source != .directory {
+            warningHandler?(.modelNotInDirectory(model: model.rawValue, directory: directory.path,
+                                                 usedInstead: resolved.directory.path, source: resolved.source))
+        }
+        return resolved
+    }
+
+    /// ``resolve(_:)`` without the checks and warnings about ``directory``.
+    func find(_ model: ModelID) async throws -> ResolvedModel {
         let descriptor = WeightsManifest.descriptor(for: model)
         for (source, root) in searchLocations {
             let dir = root.appendingPathComponent(model.rawValue)

@@ -26,6 +26,9 @@ public enum WeightsError: Error, Sendable, Equatable, CustomStringConvertible {
     case downloadFailed(url: String, reason: String)
     /// A file could not be written.
     case writeFailed(file: String, reason: String)
+    /// The directory given in code (``WeightStore/directory``, `--weights DIR`) cannot be
+    /// searched: it does not exist or is not a directory.
+    case invalidDirectory(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -45,6 +48,30 @@ public enum WeightsError: Error, Sendable, Equatable, CustomStringConvertible {
             return s + ". Set FACEKIT_WEIGHTS to a directory holding \(m)/, or run `facekit weights fetch` with network access"
         case let .downloadFailed(u, r): return "download of \(u) failed: \(r)"
         case let .writeFailed(f, r): return "\(f): cannot write (\(r))"
+        case let .invalidDirectory(p, r):
+            return "weights directory \(p) \(r); it should hold <model>/model.json and its shards for each model"
+        }
+    }
+}
+
+/// Something the store worked around while finding a model, reported through
+/// ``WeightStore/warningHandler`` so that a caller can tell its user.
+public enum WeightsWarning: Sendable, Equatable, CustomStringConvertible {
+    /// The directory given in code does not hold the model (no `<model>/model.json`), so the
+    /// model was taken from a later location: `usedInstead`, found in `source`.
+    case modelNotInDirectory(model: String, directory: String, usedInstead: String, source: WeightsSource)
+
+    public var description: String {
+        switch self {
+        case let .modelNotInDirectory(m, d, used, source):
+            let place: String
+            switch source {
+            case .directory: place = "the given directory"
+            case .environment: place = "$FACEKIT_WEIGHTS"
+            case .cache: place = "the cache"
+            case .downloaded: place = "downloaded into the cache"
+            }
+            return "weights directory \(d) holds no \(m)/model.json; using \(used) (\(place)) instead"
         }
     }
 }

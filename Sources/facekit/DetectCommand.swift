@@ -42,6 +42,12 @@ func faceJSON(_ face: DetectedFace) -> JSONObject {
             "keypoints": keypoints]
 }
 
+/// "x=234 y=76 w=154 h=154 score 0.972": a face's box (whole pixels) and detection score.
+func boxSummary(_ face: DetectedFace) -> String {
+    let b = face.box
+    return "x=\(Int(b.x.rounded())) y=\(Int(b.y.rounded())) w=\(Int(b.width.rounded())) h=\(Int(b.height.rounded())) score \(String(format: "%.3f", face.score))"
+}
+
 /// One line describing a face for people.
 func faceLine(_ i: Int, _ face: DetectedFace) -> String {
     let b = face.box

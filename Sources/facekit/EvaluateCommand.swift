@@ -11,7 +11,8 @@ struct EvaluateCommand: AsyncParsableCommand {
         Pairs: the LFW pairs.txt format ("name i j" for a same-person pair, "name1 i name2 j" for a \
         different-person pair, images at ROOT/name/name_%04d.jpg; a first line "10 300" gives LFW's folds) \
         or a CSV "path_a,path_b,same" with paths relative to ROOT. Each image's main face is embedded; \
-        pairs whose images cannot be read or have no face are counted and listed, not used.
+        pairs whose images cannot be read or have no face are not used: one line on stderr first says \
+        how many and why, with an example path, then they are listed, and the exit status is non-zero.
         """)
 
     @Option(help: "The pairs file.") var pairs: String
@@ -21,9 +22,12 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() async throws {
-        let text: String
-        do { text = try String(contentsOfFile: pairs, encoding: .utf8) } catch { throw CLIError("cannot read \(pairs): \(error.localizedDescription)") }
-        let list = try PairsFile.parse(text, root: root, source: pairs)
+        // FileHandle, unlike String(contentsOfFile:), also reads devices and pipes (/dev/null, <(…)).
+        let data: Data
+        do { data = try FileHandle(forReadingFrom: URL(fileURLWithPath: pairs)).readToEnd() ?? Data() } catch {
+            throw CLIError("cannot read \(pairs): \(error.localizedDescription)")
+        }
+        let list = try PairsFile.parse(String(decoding: data, as: UTF8.self), root: root, source: pairs)
         let recognizer = try await pipeline.recognizer()
         let paths = Array(Set(list.flatMap { [$0.first, $0.second] })).sorted()
         var embeddings: [String: FaceEmbedding] = [:], unusable = Failures()
@@ -31,9 +35,15 @@ struct EvaluateCommand: AsyncParsableCommand {
             embeddings[path] = try recognizer.embedding(of: image, source: path)
         }
         let problems = Dictionary(unusable.items.map { ($0.subject, $0.message) }, uniquingKeysWith: { a, _ in a })
-        var scored: [(score: Float, same: Bool)] = [], folds: [Int] = [], skipped: [LabeledPair] = []
+        let reasons = Dictionary(unusable.errors.map { ($0.subject, UnusableImageReason(error: $0.error, path: $0.subject)) },
+                                 uniquingKeysWith: { a, _ in a })
+        let skipped = SkippedPairs(pairs: list, unusableImages: reasons)
+        // Said first, on stderr: with a wrong --root every pair is skipped and the metrics below
+        // would otherwise fail with only "needs both same-person and different-person pairs".
+        if !skipped.isEmpty { printError(skipped.description) }
+        var scored: [(score: Float, same: Bool)] = [], folds: [Int] = []
         for p in list {
-            guard let a = embeddings[p.first], let b = embeddings[p.second] else { skipped.append(p); continue }
+            guard let a = embeddings[p.first], let b = embeddings[p.second] else { continue }
             scored.append((try a.cosineSimilarity(to: b), p.isSamePerson))
             folds.append(p.fold ?? -1)
         }
@@ -50,11 +60,11 @@ struct EvaluateCommand: AsyncParsableCommand {
                 "folds": report.folds,
                 "tarAtFar": report.operatingPoints.map { ["far": $0.targetFalseAcceptRate, "tar": rounded($0.trueAcceptRate, 4), "threshold": rounded(Double($0.threshold), 4),
                                                          "measuredFar": rounded($0.falseAcceptRate, 4), "resolvable": $0.isResolvable] as JSONObject },
-                "skippedPairs": skipped.map { ["first": $0.first, "second": $0.second, "same": $0.isSamePerson] as JSONObject },
+                "skippedPairs": skipped.pairs.map { ["first": $0.first, "second": $0.second, "same": $0.isSamePerson] as JSONObject },
                 "unusableImages": problems,
             ]))
         } else {
-            print("\(list.count) pairs: \(scored.count) evaluated (\(report.samePairs) same person, \(report.differentPairs) different), \(skipped.count) skipped")
+            print("\(list.count) pairs: \(scored.count) evaluated (\(report.samePairs) same person, \(report.differentPairs) different), \(skipped.pairs.count) skipped")
             print(String(format: "ROC AUC                 %.4f", report.auc))
             print(String(format: "best accuracy           %.4f at threshold %.4f", report.bestAccuracy, report.bestThreshold))
             print(String(format: "%d-fold CV accuracy     %.4f ± %.4f", report.folds, report.crossValidatedAccuracy, report.crossValidationStandardDeviation))

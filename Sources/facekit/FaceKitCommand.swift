@@ -26,11 +26,16 @@ struct WeightsOptions: ParsableArguments {
     @Option(help: .hidden)
     var mirror: String?
 
+    /// The store these options describe. A `--weights` directory that does not exist fails
+    /// every model lookup (``WeightStore/checkDirectory()``); a model it lacks is taken from
+    /// the next location with a warning on stderr.
     func store() -> WeightStore {
-        WeightStore(
+        var store = WeightStore(
             directory: directory.map { URL(fileURLWithPath: $0) },
             allowsDownload: offline ? false : nil,
             mirror: mirror.flatMap { URL(string: $0) })
+        store.warningHandler = { printError("warning: \($0)") }
+        return store
     }
 }
 
@@ -48,7 +53,13 @@ struct Failures {
     /// The subjects that failed, in order.
     var subjects: [String] { items.map(\.subject) }
 
-    mutating func record(_ error: Error, subject: String = "") { items.append((subject, "\(error)")) }
+    /// The errors themselves, in the same order as ``items``.
+    private(set) var errors: [(subject: String, error: any Error)] = []
+
+    mutating func record(_ error: Error, subject: String = "") {
+        items.append((subject, "\(error)"))
+        errors.append((subject, error))
+    }
 
     /// Prints what was collected, one line each on stderr.
     func printAll() {

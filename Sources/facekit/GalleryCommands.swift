@@ -6,26 +6,58 @@ import Foundation
 struct EnrollCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enroll",
-        abstract: "Enrol a person in a gallery from one or more photos (the main face of each).",
-        discussion: "The gallery file is created if missing. Unreadable photos and photos without a face are reported and skipped; the exit status is then non-zero.")
+        abstract: "Enrol a person in a gallery from one or more photos (one face of each).",
+        discussion: """
+        A photo with several faces is refused, listing each face's index, box and score: enrol \
+        one with --face INDEX (one photo) or --largest. The gallery file is created if missing. \
+        Unreadable photos, photos without a face and photos with several are reported and \
+        skipped; the exit status is then non-zero.
+        """)
 
     @Option(help: "The gallery file.") var gallery: String
     @Argument(help: "The person's name or identifier.") var name: String
     @Argument(help: "Photos of the person (files or directories).") var images: [String]
+    @Option(name: .customLong("face"), help: ArgumentHelp(
+        "Enrol the face with this index (0 is the best detection score; the refusal of a photo with several faces lists them). One photo only.",
+        valueName: "index"))
+    var faceIndex: Int?
+    @Flag(help: "Enrol the largest face of each photo.") var largest = false
     @OptionGroup var pipeline: PipelineOptions
     @Flag(help: "Print one JSON object.") var json = false
 
+    func validate() throws {
+        if faceIndex != nil && largest { throw ValidationError("--face and --largest exclude each other") }
+        if let faceIndex, faceIndex < 0 { throw ValidationError("--face must be 0 or more") }
+    }
+
+    /// Which face of each photo to enrol.
+    var choice: FaceChoice { faceIndex.map(FaceChoice.index) ?? (largest ? .largest : .only) }
+
     func run() async throws {
+        let paths = expandImagePaths(images)
+        if faceIndex != nil && paths.count != 1 {
+            throw ValidationError("--face takes exactly one photo (faces are numbered per photo); \(paths.count) given")
+        }
         let recognizer = try await pipeline.recognizer()
         let store = try FaceGallery(path: gallery, writable: true)
-        let paths = expandImagePaths(images)
         var embeddings: [FaceEmbedding] = [], metadata: [[String: String]] = []
         var failures = Failures()
+        let choice = choice
         await forEachImage(paths, label: "embedding", failures: &failures) { path, image in
-            embeddings.append(try recognizer.embedding(of: image, source: path))
+            do {
+                embeddings.append(try recognizer.face(in: image, choosing: choice, source: path).embedding)
+            } catch let FaceKitError.multipleFaces(source, faces) {
+                throw CLIError("\(source): \(faces.count) faces, so which to enrol is unclear; choose one with --face INDEX or --largest: "
+                               + faces.enumerated().map { "face \($0) \(boxSummary($1))" }.joined(separator: "; "))
+            } catch let FaceKitError.noSuchFace(source, index, faces) {
+                throw CLIError("\(source): no face \(index) (--face); it has \(faces.count) face\(faces.count == 1 ? "" : "s"): "
+                               + faces.enumerated().map { "face \($0) \(boxSummary($1))" }.joined(separator: "; "))
+            }
             metadata.append(["source": path])
         }
         guard !embeddings.isEmpty else {
+            // One photo: its error, in one line. Several: one line each, then the verdict.
+            if paths.count == 1, let only = failures.items.first { throw CLIError("\(only.message); \(name) was not enrolled") }
             failures.printAll()
             throw CLIError("no usable face in \(paths.count) photo(s); \(name) was not enrolled")
         }

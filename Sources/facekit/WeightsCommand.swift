@@ -59,6 +59,7 @@ struct WeightsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = weights.store()
+            try store.checkDirectory()
             for model in try selection.selected() {
                 let descriptor = WeightsManifest.descriptor(for: model)
                 let converted = FileManager.default.fileExists(atPath: store.convertedURL(model).path)
@@ -97,6 +98,7 @@ struct WeightsCommand: AsyncParsableCommand {
         func run() async throws {
             var store = weights.store()
             store.allowsDownload = false
+            try store.checkDirectory()   // once, not once per model
             try await selection.forEach(json: json, failureFields: ["verified": false]) { model in
                 let resolved = try await store.resolve(model)
                 return (["verified": true, "source": resolved.source.rawValue, "directory": resolved.directory.path],
@@ -113,6 +115,7 @@ struct WeightsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = weights.store()
+            try store.checkDirectory()   // once, not once per model
             try await selection.forEach(json: json) { model in
                 let resolved = try await store.resolve(model)
                 return (["source": resolved.source.rawValue, "directory": resolved.directory.path],
@@ -129,6 +132,7 @@ struct WeightsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = weights.store()
+            try store.checkDirectory()   // once, not once per model
             try await selection.forEach(json: json) { model in
                 let url = try await store.convert(model)
                 return (["converted": url.path], url.path)

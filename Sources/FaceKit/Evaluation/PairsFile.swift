@@ -19,14 +19,25 @@ public enum PairsFile {
     /// Image extensions tried for LFW-style names, in order.
     static let extensions = ["jpg", "jpeg", "png", "webp", "JPG", "PNG"]
 
+    /// The two formats a pairs file may use, in words: what an error about a file without
+    /// pairs tells the user to write.
+    public static let expectedFormat = "CSV lines 'path_a,path_b,same' (same = 1 or 0; paths relative to the root) "
+        + "or LFW pairs.txt lines 'name i j' (same person) and 'name1 i name2 j' (different people)"
+
     /// Parses `text`. LFW format: an optional first line "folds pairsPerFold" (or "pairsPerFold"),
     /// then "name i j" (same person) or "name1 i name2 j" (different people), images at
     /// `root/name/name_%04d.<ext>`. CSV: "path_a,path_b,same" (same = 1/0/true/false/yes/no; a
     /// header line, whose third field is not a label, is skipped), relative paths under `root`. The format is recognised from the content.
+    ///
+    /// - Throws: ``FaceKitError/noPairs(source:)`` when `text` holds no pair (it is empty, or
+    ///   only a header, comments or blank lines), ``FaceKitError/invalidArgument(_:)`` naming
+    ///   `source` and the line for a line in neither format.
     public static func parse(_ text: String, root: String, source: String = "pairs file") throws -> [LabeledPair] {
         let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
-        guard let first = lines.first else { throw FaceKitError.invalidArgument("\(source): no pairs") }
-        return first.contains(",") ? try parseCSV(lines, root: root, source: source) : try parseLFW(lines, root: root, source: source)
+        guard let first = lines.first else { throw FaceKitError.noPairs(source: source) }
+        let pairs = first.contains(",") ? try parseCSV(lines, root: root, source: source) : try parseLFW(lines, root: root, source: source)
+        guard !pairs.isEmpty else { throw FaceKitError.noPairs(source: source) }
+        return pairs
     }
 
     static func resolve(_ path: String, _ root: String) -> String {

@@ -73,6 +73,10 @@ public actor FaceGallery {
     public var embeddingCount: Int { owners.count }
 
     /// Adds embeddings to `identifier`, enrolling the person if new.
+    ///
+    /// To enrol from photos, take each photo's face with
+    /// ``FaceRecognizer/face(in:choosing:source:)``: it refuses a photo with several faces
+    /// unless told which to use, so a group photo never enrols a stranger.
     public func enroll(_ identifier: String, embeddings: [FaceEmbedding], metadata: [[String: String]]? = nil,
                        personMetadata: [String: String] = [:]) throws {
         let id = identifier.trimmingCharacters(in: .whitespacesAndNewlines)

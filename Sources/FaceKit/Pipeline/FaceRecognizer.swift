@@ -141,6 +141,28 @@ public final class FaceRecognizer: Sendable {
         return RecognizedFace(detection: best, aligned: aligned, embedding: try embedder.embedding(of: aligned))
     }
 
+    /// The face of `image` that `choice` picks, aligned and embedded: the face to enrol from a
+    /// photo that should show one person.
+    ///
+    /// Unlike ``mainFace(in:source:)``, which silently takes the highest-scoring face, the
+    /// default choice refuses a photo with several faces, so a group photo never enrols a
+    /// stranger. Only the chosen face is aligned and embedded.
+    ///
+    /// - Parameters:
+    ///   - image: The photo.
+    ///   - choice: Which face to use (default ``FaceChoice/only``).
+    ///   - source: Names the photo in errors.
+    /// - Throws: ``FaceKitError/noFace(source:)`` without a face,
+    ///   ``FaceKitError/multipleFaces(source:faces:)`` when several faces leave ``FaceChoice/only``
+    ///   undecided (the error lists each face's box and score), and
+    ///   ``FaceKitError/noSuchFace(source:index:faces:)`` for an index the photo does not have.
+    public func face(in image: RGBImage, choosing choice: FaceChoice = .only, source: String = "<image>") throws -> RecognizedFace {
+        let detections = try detector.detect(in: image)
+        let chosen = detections[try choice.position(among: detections, source: source)]
+        let aligned = try aligner.align(try refinedDetection(of: chosen, in: image), in: image)
+        return RecognizedFace(detection: chosen, aligned: aligned, embedding: try embedder.embedding(of: aligned))
+    }
+
     /// Whether this recognizer re-detects each face's keypoints with the front model before
     /// aligning it (a front-model detector is loaded for it).
     public var refinesKeypoints: Bool { refiner != nil }
