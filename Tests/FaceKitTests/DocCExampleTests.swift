@@ -108,7 +108,7 @@ import Testing
         // --- FourSteps.md block 6 ---
         let recognizer = try await FaceRecognizer(store: store)
         let gallery = try FaceGallery(path: "\(out)/people.fkg", writable: true)
-        try await gallery.enroll("Barack Obama", embeddings: [try recognizer.embedding(of: portrait)])
+        try await gallery.enroll("Barack Obama", embeddings: [try recognizer.face(in: portrait).embedding])
         try await gallery.save()
         for face in try recognizer.faces(in: photo) {
             print(try await gallery.search(face.embedding, top: 1))
