@@ -125,11 +125,11 @@ public actor FaceGallery {
         }
         guard k > 0, !owners.isEmpty else { return [] }
         var best = [Float](repeating: -.infinity, count: snapshot.people.count)
-        let d = snapshot.dimension
+        let d = snapshot.dimension, kernels = KernelConfiguration.current
         matrix.withUnsafeBufferPointer { m in
             probe.vector.withUnsafeBufferPointer { p in
                 for (row, owner) in owners.enumerated() {
-                    let s = dot(m.baseAddress! + row * d, p.baseAddress!, d)
+                    let s = dot(m.baseAddress! + row * d, p.baseAddress!, d, kernels: kernels)
                     if s > best[owner] { best[owner] = s }
                 }
             }

@@ -1,17 +1,11 @@
-// Comparing embeddings: cosine similarity and Euclidean distance, 8 lanes at a time.
+// Comparing embeddings: cosine similarity and Euclidean distance. The dot product is the
+// tensor layer's f32-dot micro-kernel (FMA where the CPU has it), tested there.
+import FaceKitTensor
 
-/// Σ a[i]·b[i] with 8-lane SIMD accumulation.
+/// Σ a[i]·b[i] over `n` elements, on the process's kernel variant.
 @inline(__always)
-func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-    var acc = SIMD8<Float>()
-    var i = 0
-    while i + 8 <= n {
-        acc += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
-        i += 8
-    }
-    var s = acc.sum()
-    while i < n { s += a[i] * b[i]; i += 1 }
-    return s
+func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int, kernels: KernelConfiguration = .current) -> Float {
+    VectorOps.dot(a, b, count: n, kernels: kernels)
 }
 
 /// Cosine similarity of two equally long vectors (0 if either is zero).
