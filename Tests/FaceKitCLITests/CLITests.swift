@@ -18,8 +18,12 @@ struct CLI {
         let stdout: String
         let stderr: String
         var lines: [String] { stdout.split(separator: "\n").map(String.init) }
+        /// Line `line` of standard output as a JSON object; a missing line is a test failure,
+        /// not a crash that would end the whole test run.
         func json(_ line: Int = 0) throws -> [String: Any] {
-            try #require(try JSONSerialization.jsonObject(with: Data(lines[line].utf8)) as? [String: Any])
+            let all = lines
+            try #require(line < all.count, "no stdout line \(line) (stdout: \(stdout.prefix(300)), stderr: \(stderr.prefix(300)))")
+            return try #require(try JSONSerialization.jsonObject(with: Data(all[line].utf8)) as? [String: Any])
         }
     }
 
