@@ -8,9 +8,10 @@
 // block's 9 weights and bias held in registers across the tile; at the top and bottom border a
 // missing input row is replaced by an existing one with zero weights. A last block of fewer
 // than 8 channels loads whole vectors (the packed weights are zero there, and tensors carry
-// `AlignedBuffer.slack` floats past their end) and stores only its real lanes. Border columns
-// and other kernel sizes (the embedder's 7×7 global depthwise) take the general tap loop
-// `f32DWConvPixel`.
+// `AlignedBuffer.slack` floats past their end) and stores only its real lanes. A border column
+// shifts the window inside the row and zeroes the weights of the columns it does not cover.
+// Rows narrower than 3 and other kernel sizes (the embedder's 7×7 global depthwise) take the
+// general tap loop `f32DWConvPixel`.
 import FaceKitKernelABI
 
 /// Output rows `rows` (counted over the whole batch).
@@ -56,10 +57,33 @@ func f32DWConv3x3Row(
     let row1 = image + (iy0 + min(max(1, kyLo), kyHi - 1)) * rowStride - g.padLeft * c
     let row2 = image + (iy0 + min(2, kyHi - 1)) * rowStride - g.padLeft * c
     let has0 = kyLo == 0, has1 = kyLo <= 1 && kyHi > 1, has2 = kyHi == 3
-    for ox in 0..<first { f32DWConvPixel(image, g, w, 0, c, oy, ox, out + ox * c, residual.map { $0 + ox * c }) }
+    // Border columns: the window's 3 columns shifted inside the row, with zero weights for the
+    // columns it does not cover (the general tap loop only for rows narrower than 3).
+    let zero = F32x8(), sxc = sx * c
+    func edge(_ ox: Int) {
+        let ix0 = ox * sx - g.padLeft
+        guard g.inputWidth >= 3 else {
+            return f32DWConvPixel(image, g, w, 0, c, oy, ox, out + ox * c, residual.map { $0 + ox * c })
+        }
+        let base = min(max(ix0, 0), g.inputWidth - 3), shift = base - ix0
+        let x = (base + g.padLeft) * c
+        var ch = 0
+        while ch < c {
+            let lanes = min(8, c - ch), q = w + ch
+            @inline(__always) func tap(_ ky: Int, _ j: Int, _ has: Bool) -> F32x8 {
+                let k = j + shift
+                return has && k >= 0 && k < 3 ? load8(q + (1 + ky * 3 + k) * cp) : zero
+            }
+            f32DWConv3x3Tile(row0 + x + ch, row1 + x + ch, row2 + x + ch, 1, sxc, c, load8(q),
+                             tap(0, 0, has0), tap(0, 1, has0), tap(0, 2, has0), tap(1, 0, has1), tap(1, 1, has1), tap(1, 2, has1),
+                             tap(2, 0, has2), tap(2, 1, has2), tap(2, 2, has2),
+                             out + ox * c + ch, residual.map { $0 + ox * c + ch }, e, ch, lanes)
+            ch += 8
+        }
+    }
+    for ox in 0..<first { edge(ox) }
     // Tiles of 8 pixels: the tile's 3 input rows stay in L1 while every channel block passes
     // over them with its weights in registers.
-    let zero = F32x8(), sxc = sx * c
     var t0 = first
     while t0 < last {
         let t1 = min(last, t0 + 8)
@@ -93,7 +117,7 @@ func f32DWConv3x3Row(
         }
         t0 = t1
     }
-    for ox in last..<g.outputWidth { f32DWConvPixel(image, g, w, 0, c, oy, ox, out + ox * c, residual.map { $0 + ox * c }) }
+    for ox in last..<g.outputWidth { edge(ox) }
 }
 
 /// `count` output pixels of one block of `lanes` (≤ 8) channels: input pointers advance `sxc` floats a pixel
