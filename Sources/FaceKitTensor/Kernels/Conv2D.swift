@@ -6,7 +6,7 @@
 //
 // Packed layout: blocks of 8 output channels, each [8 bias][KH·KW·Cin × 8], the block
 // count padded with zero blocks to a multiple of the tile's 3 blocks. The micro-kernels
-// (f32-conv 4x24 and the border pixel loop) live in `MicroKernels/Source/Convolution.swift`.
+// (f32-conv 3x24 and the border pixel loop) live in `MicroKernels/Source/Convolution.swift`.
 import FaceKitKernelABI
 
 /// Convolution weights packed in 8-channel blocks with the bias first, for one kernel configuration.

@@ -98,17 +98,7 @@ func storeConvPixel(
 func storeConvBlock(
     _ v: F32x8, _ out: UnsafeMutablePointer<Float>, _ c0: Int, _ cout: Int, _ e: Epilogue, _ residual: UnsafePointer<Float>?
 ) {
-    if c0 + 8 <= cout {
-        var v = v
-        if let residual { v += load8(residual + c0) }
-        store8(activate(v, e, channel: c0), out + c0)
-    } else {
-        for l in 0..<(cout - c0) {
-            var x = v[l]
-            if let residual { x += residual[c0 + l] }
-            out[c0 + l] = activate(x, e, channel: c0 + l)
-        }
-    }
+    storeTail8(v, out + c0, min(8, cout - c0), c0, e, residual.map { $0 + c0 })
 }
 
 /// One output pixel, all output channels, up to 4 blocks of 8 at a time, with bounds checks.

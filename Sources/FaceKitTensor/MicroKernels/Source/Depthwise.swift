@@ -144,13 +144,9 @@ func f32DWConv3x3Tile(
         s2 = madd(s2, load8(p2 + c2), w8)
         var acc = (s0 + s1) + s2
         if let r = residual { acc += load8(r); residual = r + c }
-        if lanes == 8 {
-            store8(activate(acc, e, channel: ch), out)
-        } else {
-            // The channels' last partial block: lanes past C held other pixels' values times
-            // zero weights; only the real ones are stored.
-            for j in 0..<lanes { out[j] = activate(acc[j], e, channel: ch + j) }
-        }
+        // In the channels' last partial block, lanes past C held other pixels' values times
+        // zero weights; only the real ones are stored.
+        storeTail8(acc, out, lanes, ch, e, nil)
         p0 += sxc; p1 += sxc; p2 += sxc; out += c
     }
 }

@@ -105,3 +105,22 @@ func activate(_ v: Float, _ e: Epilogue, channel c: Int) -> Float {
     case .sigmoid: return sigmoid(v)
     }
 }
+
+/// Stores 8 results through the epilogue (with the residual added first).
+@inline(__always)
+func store8x(_ v: F32x8, _ c: UnsafeMutablePointer<Float>, _ n0: Int, _ e: Epilogue, _ r: UnsafePointer<Float>?) {
+    var v = v
+    if let r { v += load8(r) }
+    store8(activate(v, e, channel: n0), c)
+}
+
+/// Stores the first `cols` (0 … 8) of 8 results through the epilogue.
+@inline(__always)
+func storeTail8(_ v: F32x8, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n0: Int, _ e: Epilogue, _ r: UnsafePointer<Float>?) {
+    if cols == 8 { return store8x(v, c, n0, e, r) }
+    for j in 0..<cols {
+        var x = v[j]
+        if let r { x += r[j] }
+        c[j] = activate(x, e, channel: n0 + j)
+    }
+}
