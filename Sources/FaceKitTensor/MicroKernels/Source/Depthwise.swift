@@ -4,14 +4,18 @@
 //   packed  [C' bias][KH·KW × C'], C' = C rounded up to 8 (`packedStride` = C')
 //   output  [N, OH, OW, C] = epilogue(dwconv + bias [+ residual])
 //
-// f32-dwconv 3x3 row, 8 lanes: an output row is swept in tiles of 8 pixels, each 8-channel
-// block's 9 weights and bias held in registers across the tile; at the top and bottom border a
-// missing input row is replaced by an existing one with zero weights. A last block of fewer
-// than 8 channels loads whole vectors (the packed weights are zero there, and tensors carry
-// `AlignedBuffer.slack` floats past their end) and stores only its real lanes. A border column
-// shifts the window inside the row and zeroes the weights of the columns it does not cover.
-// Rows narrower than 3 and other kernel sizes (the embedder's 7×7 global depthwise) take the
-// general tap loop `f32DWConvPixel`.
+// f32-dwconv 3x3 row, 8 lanes: an output row is swept in tiles of `dwTilePixels` pixels (8 on
+// AVX-512 and NEON, 6 on AVX2, 4 on SSE2). For each 8-channel block the tile keeps one
+// accumulator per pixel in a register and runs the kernel row by row, each input column loaded
+// once for all the pixels whose windows cover it (stride 1: pixels + 2 columns a row; stride 2:
+// 2·pixels + 1), so a tile does 9·pixels multiply-adds from 3 weight and ~pixels input loads a
+// row. Kernel rows outside the image at the top and bottom are skipped. A last tile narrower
+// than that takes `f32DWConv3x3Tile`, one pixel at a time with the 9 weights loaded once. A last
+// block of fewer than 8 channels loads whole vectors (the packed weights are zero there, and
+// tensors carry `AlignedBuffer.slack` floats past their end) and stores only its real lanes. A
+// border column shifts the window inside the row and zeroes the weights of the columns it does
+// not cover. Rows narrower than 3 and other kernel sizes (the embedder's 7×7 global depthwise)
+// take the general tap loop `f32DWConvPixel`.
 import FaceKitKernelABI
 
 /// Output rows `rows` (counted over the whole batch).
@@ -57,6 +61,7 @@ func f32DWConv3x3Row(
     let row1 = image + (iy0 + min(max(1, kyLo), kyHi - 1)) * rowStride - g.padLeft * c
     let row2 = image + (iy0 + min(2, kyHi - 1)) * rowStride - g.padLeft * c
     let has0 = kyLo == 0, has1 = kyLo <= 1 && kyHi > 1, has2 = kyHi == 3
+    let first0 = image + (iy0 + kyLo) * rowStride - g.padLeft * c   // the first existing row
     // Border columns: the window's 3 columns shifted inside the row, with zero weights for the
     // columns it does not cover (the general tap loop only for rows narrower than 3).
     let zero = F32x8(), sxc = sx * c
@@ -82,36 +87,37 @@ func f32DWConv3x3Row(
         }
     }
     for ox in 0..<first { edge(ox) }
-    // Tiles of 8 pixels: the tile's 3 input rows stay in L1 while every channel block passes
-    // over them with its weights in registers.
+    // Tiles of `dwTilePixels` output pixels: for each 8-channel block, one accumulator per
+    // pixel, the kernel row by row (3 weights in registers), each input column loaded once and
+    // used by every pixel whose window covers it. A last tile narrower than that takes the
+    // per-pixel tile below.
     var t0 = first
     while t0 < last {
-        let t1 = min(last, t0 + 8)
+        let t1 = min(last, t0 + dwTilePixels)
         var ch = 0
         while ch < c {
             let lanes = min(8, c - ch)   // a last partial block loads whole vectors (see AlignedBuffer.slack)
             let q = w + ch
-            let b = load8(q)
-            let w0 = has0 ? load8(q + cp) : zero, w1 = has0 ? load8(q + 2 * cp) : zero, w2 = has0 ? load8(q + 3 * cp) : zero
-            let w3 = has1 ? load8(q + 4 * cp) : zero, w4 = has1 ? load8(q + 5 * cp) : zero, w5 = has1 ? load8(q + 6 * cp) : zero
-            let w6 = has2 ? load8(q + 7 * cp) : zero, w7 = has2 ? load8(q + 8 * cp) : zero, w8 = has2 ? load8(q + 9 * cp) : zero
             let x = t0 * sxc + ch, o = t0 * c + ch
-            // One copy of the loop per activation and residual, so that neither test is in it
-            // (each call passes constants that fold away in the inlined loop).
             let r = residual.map { $0 + o }
-            @inline(__always) func tile(_ kind: EpilogueKind, _ r: UnsafePointer<Float>?, lanes: Int = 8) {
+            if t1 - t0 == dwTilePixels {
+                let p = first0 + x, n = kyHi - kyLo, po = out + o, sl = e.slopes
+                switch (sx, e.kind, r != nil, lanes) {
+                case (1, .identity, false, 8): f32DWConv3x3PixelsS1Identity(p, rowStride, n, c, q, kyLo, cp, po, sl)
+                case (1, .relu, false, 8): f32DWConv3x3PixelsS1ReLU(p, rowStride, n, c, q, kyLo, cp, po, sl)
+                case (1, .prelu, false, 8): f32DWConv3x3PixelsS1PReLU(p, rowStride, n, c, q, kyLo, cp, po, sl.map { $0 + ch })
+                case (2, .identity, false, 8): f32DWConv3x3PixelsS2Identity(p, rowStride, n, c, q, kyLo, cp, po, sl)
+                case (2, .relu, false, 8): f32DWConv3x3PixelsS2ReLU(p, rowStride, n, c, q, kyLo, cp, po, sl)
+                case (2, .prelu, false, 8): f32DWConv3x3PixelsS2PReLU(p, rowStride, n, c, q, kyLo, cp, po, sl.map { $0 + ch })
+                default: f32DWConv3x3PixelsGeneral(p, rowStride, n, sx, c, q, kyLo, cp, po, r, e, ch, lanes)
+                }
+            } else {
+                let b = load8(q)
+                let w0 = has0 ? load8(q + cp) : zero, w1 = has0 ? load8(q + 2 * cp) : zero, w2 = has0 ? load8(q + 3 * cp) : zero
+                let w3 = has1 ? load8(q + 4 * cp) : zero, w4 = has1 ? load8(q + 5 * cp) : zero, w5 = has1 ? load8(q + 6 * cp) : zero
+                let w6 = has2 ? load8(q + 7 * cp) : zero, w7 = has2 ? load8(q + 8 * cp) : zero, w8 = has2 ? load8(q + 9 * cp) : zero
                 f32DWConv3x3Tile(row0 + x, row1 + x, row2 + x, t1 - t0, sxc, c, b, w0, w1, w2, w3, w4, w5, w6, w7, w8,
-                                 out + o, r, Epilogue(kind: kind, slopes: e.slopes), ch, lanes)
-            }
-            switch (e.kind, r != nil) {
-            case _ where lanes < 8: tile(e.kind, r, lanes: lanes)
-            case (.identity, false): tile(.identity, nil)
-            case (.identity, true): tile(.identity, r)
-            case (.relu, false): tile(.relu, nil)
-            case (.relu, true): tile(.relu, r)
-            case (.prelu, false): tile(.prelu, nil)
-            case (.prelu, true): tile(.prelu, r)
-            case (.sigmoid, _): tile(.sigmoid, r)
+                                 out + o, r, e, ch, lanes)
             }
             ch += 8
         }
@@ -149,6 +155,181 @@ func f32DWConv3x3Tile(
         storeTail8(acc, out, lanes, ch, e, nil)
         p0 += sxc; p1 += sxc; p2 += sxc; out += c
     }
+}
+
+/// Output pixels per tile of `f32DWConv3x3PixelsBody`: one accumulator each, plus the 9 weights
+/// (the compiler loads them all up front) and an input column must fit the vector registers:
+/// 8 with AVX-512's 32 registers or NEON's 32, 6 with AVX2's 16, 4 on SSE2 (each `F32x8` two
+/// registers there; it spills either way).
+#if FACEKIT_ISA_AVX512 || arch(arm64)
+let dwTilePixels = 8
+#elseif FACEKIT_ISA_AVX2
+let dwTilePixels = 6
+#else
+let dwTilePixels = 4
+#endif
+
+/// f32-dwconv 3x3 tile: `dwTilePixels` output pixels of one 8-channel block (`lanes` real
+/// ones), stride `s` (1 and 2 unrolled, others per tap). `p0`, `p1`, `p2` point at the tile's
+/// first input column in the three kernel rows; a row whose `has` is false is outside the image
+/// (its pointer is any existing row) and gets zero weights. `q` points at the block's bias in the
+/// packed weights, the taps following `cp` apart. Input and output columns advance `c` floats.
+/// Each accumulator stays in a register through the three rows: callers go through the
+/// specialised entries below, so that the stride and activation are constants here.
+@inline(__always)
+func f32DWConv3x3PixelsBody(
+    _ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ s: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int,
+    _ out: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?, _ e: Epilogue, _ ch: Int, _ lanes: Int
+) {
+    let b = load8(q)
+    var a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b   // the first `dwTilePixels` are used
+    // A loop, not three unrolled rows: unrolled, the compiler loads every row's weights and
+    // inputs up front and spills them.
+    var p = p, wq = q + (1 &+ 3 &* ky0) &* cp
+    for _ in 0..<rows {
+        f32DWConv3x3PixelsRow(p, wq, cp, c, s, &a0, &a1, &a2, &a3, &a4, &a5, &a6, &a7)
+        p += rowStride; wq += 3 &* cp
+    }
+    let r = residual
+    if dwTilePixels > 0 { storeTail8(a0, out, lanes, ch, e, r) }
+    if dwTilePixels > 1 { storeTail8(a1, out + c, lanes, ch, e, r.map { $0 + c }) }
+    if dwTilePixels > 2 { storeTail8(a2, out + 2 &* c, lanes, ch, e, r.map { $0 + 2 &* c }) }
+    if dwTilePixels > 3 { storeTail8(a3, out + 3 &* c, lanes, ch, e, r.map { $0 + 3 &* c }) }
+    if dwTilePixels > 4 { storeTail8(a4, out + 4 &* c, lanes, ch, e, r.map { $0 + 4 &* c }) }
+    if dwTilePixels > 5 { storeTail8(a5, out + 5 &* c, lanes, ch, e, r.map { $0 + 5 &* c }) }
+    if dwTilePixels > 6 { storeTail8(a6, out + 6 &* c, lanes, ch, e, r.map { $0 + 6 &* c }) }
+    if dwTilePixels > 7 { storeTail8(a7, out + 7 &* c, lanes, ch, e, r.map { $0 + 7 &* c }) }
+}
+
+/// One kernel row of the tile: weights `wq`, `wq + cp`, `wq + 2cp` (zero when `has` is false)
+/// on input columns `p + (j·s + k)·c`. Stride 1 reads `dwTilePixels + 2` columns, stride 2
+/// `2·dwTilePixels + 1`, each once.
+@inline(__always)
+func f32DWConv3x3PixelsRow(
+    _ p: UnsafePointer<Float>, _ wq: UnsafePointer<Float>, _ cp: Int, _ c: Int, _ s: Int,
+    _ a0: inout F32x8, _ a1: inout F32x8, _ a2: inout F32x8, _ a3: inout F32x8,
+    _ a4: inout F32x8, _ a5: inout F32x8, _ a6: inout F32x8, _ a7: inout F32x8
+) {
+    let wa = load8(wq), wb = load8(wq + cp), wc = load8(wq + 2 &* cp)
+    @inline(__always) func x(_ i: Int) -> F32x8 { load8(p + i &* c) }
+    #if FACEKIT_ISA_AVX512 || arch(arm64)
+    if s == 1 {
+        var t = x(0); a0 = madd(a0, t, wa)
+        t = x(1); a1 = madd(a1, t, wa); a0 = madd(a0, t, wb)
+        t = x(2); a2 = madd(a2, t, wa); a1 = madd(a1, t, wb); a0 = madd(a0, t, wc)
+        t = x(3); a3 = madd(a3, t, wa); a2 = madd(a2, t, wb); a1 = madd(a1, t, wc)
+        t = x(4); a4 = madd(a4, t, wa); a3 = madd(a3, t, wb); a2 = madd(a2, t, wc)
+        t = x(5); a5 = madd(a5, t, wa); a4 = madd(a4, t, wb); a3 = madd(a3, t, wc)
+        t = x(6); a6 = madd(a6, t, wa); a5 = madd(a5, t, wb); a4 = madd(a4, t, wc)
+        t = x(7); a7 = madd(a7, t, wa); a6 = madd(a6, t, wb); a5 = madd(a5, t, wc)
+        t = x(8); a7 = madd(a7, t, wb); a6 = madd(a6, t, wc)
+        t = x(9); a7 = madd(a7, t, wc)
+    } else if s == 2 {
+        var t = x(0); a0 = madd(a0, t, wa)
+        t = x(1); a0 = madd(a0, t, wb)
+        t = x(2); a1 = madd(a1, t, wa); a0 = madd(a0, t, wc)
+        t = x(3); a1 = madd(a1, t, wb)
+        t = x(4); a2 = madd(a2, t, wa); a1 = madd(a1, t, wc)
+        t = x(5); a2 = madd(a2, t, wb)
+        t = x(6); a3 = madd(a3, t, wa); a2 = madd(a2, t, wc)
+        t = x(7); a3 = madd(a3, t, wb)
+        t = x(8); a4 = madd(a4, t, wa); a3 = madd(a3, t, wc)
+        t = x(9); a4 = madd(a4, t, wb)
+        t = x(10); a5 = madd(a5, t, wa); a4 = madd(a4, t, wc)
+        t = x(11); a5 = madd(a5, t, wb)
+        t = x(12); a6 = madd(a6, t, wa); a5 = madd(a5, t, wc)
+        t = x(13); a6 = madd(a6, t, wb)
+        t = x(14); a7 = madd(a7, t, wa); a6 = madd(a6, t, wc)
+        t = x(15); a7 = madd(a7, t, wb)
+        t = x(16); a7 = madd(a7, t, wc)
+    } else {
+        @inline(__always) func pixel(_ v: inout F32x8, _ j: Int) {
+            v = madd(madd(madd(v, x(j &* s), wa), x(j &* s &+ 1), wb), x(j &* s &+ 2), wc)
+        }
+        pixel(&a0, 0); pixel(&a1, 1); pixel(&a2, 2); pixel(&a3, 3); pixel(&a4, 4); pixel(&a5, 5); pixel(&a6, 6); pixel(&a7, 7)
+    }
+    #elseif FACEKIT_ISA_AVX2
+    if s == 1 {
+        var t = x(0); a0 = madd(a0, t, wa)
+        t = x(1); a1 = madd(a1, t, wa); a0 = madd(a0, t, wb)
+        t = x(2); a2 = madd(a2, t, wa); a1 = madd(a1, t, wb); a0 = madd(a0, t, wc)
+        t = x(3); a3 = madd(a3, t, wa); a2 = madd(a2, t, wb); a1 = madd(a1, t, wc)
+        t = x(4); a4 = madd(a4, t, wa); a3 = madd(a3, t, wb); a2 = madd(a2, t, wc)
+        t = x(5); a5 = madd(a5, t, wa); a4 = madd(a4, t, wb); a3 = madd(a3, t, wc)
+        t = x(6); a5 = madd(a5, t, wb); a4 = madd(a4, t, wc)
+        t = x(7); a5 = madd(a5, t, wc)
+    } else if s == 2 {
+        var t = x(0); a0 = madd(a0, t, wa)
+        t = x(1); a0 = madd(a0, t, wb)
+        t = x(2); a1 = madd(a1, t, wa); a0 = madd(a0, t, wc)
+        t = x(3); a1 = madd(a1, t, wb)
+        t = x(4); a2 = madd(a2, t, wa); a1 = madd(a1, t, wc)
+        t = x(5); a2 = madd(a2, t, wb)
+        t = x(6); a3 = madd(a3, t, wa); a2 = madd(a2, t, wc)
+        t = x(7); a3 = madd(a3, t, wb)
+        t = x(8); a4 = madd(a4, t, wa); a3 = madd(a3, t, wc)
+        t = x(9); a4 = madd(a4, t, wb)
+        t = x(10); a5 = madd(a5, t, wa); a4 = madd(a4, t, wc)
+        t = x(11); a5 = madd(a5, t, wb)
+        t = x(12); a5 = madd(a5, t, wc)
+    } else {
+        @inline(__always) func pixel(_ v: inout F32x8, _ j: Int) {
+            v = madd(madd(madd(v, x(j &* s), wa), x(j &* s &+ 1), wb), x(j &* s &+ 2), wc)
+        }
+        pixel(&a0, 0); pixel(&a1, 1); pixel(&a2, 2); pixel(&a3, 3); pixel(&a4, 4); pixel(&a5, 5)
+    }
+    #else
+    if s == 1 {
+        var t = x(0); a0 = madd(a0, t, wa)
+        t = x(1); a1 = madd(a1, t, wa); a0 = madd(a0, t, wb)
+        t = x(2); a2 = madd(a2, t, wa); a1 = madd(a1, t, wb); a0 = madd(a0, t, wc)
+        t = x(3); a3 = madd(a3, t, wa); a2 = madd(a2, t, wb); a1 = madd(a1, t, wc)
+        t = x(4); a3 = madd(a3, t, wb); a2 = madd(a2, t, wc)
+        t = x(5); a3 = madd(a3, t, wc)
+    } else if s == 2 {
+        var t = x(0); a0 = madd(a0, t, wa)
+        t = x(1); a0 = madd(a0, t, wb)
+        t = x(2); a1 = madd(a1, t, wa); a0 = madd(a0, t, wc)
+        t = x(3); a1 = madd(a1, t, wb)
+        t = x(4); a2 = madd(a2, t, wa); a1 = madd(a1, t, wc)
+        t = x(5); a2 = madd(a2, t, wb)
+        t = x(6); a3 = madd(a3, t, wa); a2 = madd(a2, t, wc)
+        t = x(7); a3 = madd(a3, t, wb)
+        t = x(8); a3 = madd(a3, t, wc)
+    } else {
+        @inline(__always) func pixel(_ v: inout F32x8, _ j: Int) {
+            v = madd(madd(madd(v, x(j &* s), wa), x(j &* s &+ 1), wb), x(j &* s &+ 2), wc)
+        }
+        pixel(&a0, 0); pixel(&a1, 1); pixel(&a2, 2); pixel(&a3, 3)
+    }
+    #endif
+}
+
+// The tile's entries: one per stride and activation of a full 8-channel block without residual
+// (the layers of both networks), and a general one. Each inlines the body once.
+@inline(never) func f32DWConv3x3PixelsS1Identity(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .identity, slopes: slopes), 0, 8)
+}
+@inline(never) func f32DWConv3x3PixelsS1ReLU(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .relu, slopes: slopes), 0, 8)
+}
+@inline(never) func f32DWConv3x3PixelsS1PReLU(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .prelu, slopes: slopes), 0, 8)
+}
+@inline(never) func f32DWConv3x3PixelsS2Identity(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .identity, slopes: slopes), 0, 8)
+}
+@inline(never) func f32DWConv3x3PixelsS2ReLU(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .relu, slopes: slopes), 0, 8)
+}
+@inline(never) func f32DWConv3x3PixelsS2PReLU(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .prelu, slopes: slopes), 0, 8)
+}
+@inline(never) func f32DWConv3x3PixelsGeneral(
+    _ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ s: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int,
+    _ out: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?, _ e: Epilogue, _ ch: Int, _ lanes: Int
+) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, s, c, q, ky0, cp, out, residual, e, ch, lanes)
 }
 
 /// Channels `c0 ..< c1` of one output pixel, any kernel size, with bounds checks.
