@@ -32,6 +32,9 @@ package struct Tuning: Sendable {
     package var depthwiseMinimumWork = 200_000
     /// Convolutions below this many multiply-adds run on one thread.
     package var convolutionMinimumWork = 250_000
+    /// Floats of expanded and of depthwise rows a `SeparableBlock` strip aims for (~64 KB each,
+    /// so that L2 holds both and the weights). Tests make it small to get many strips.
+    package var separableStripFloats = 16_384
     /// The pool to split work on; nil for the process-wide pool.
     package var pool: WorkerPool? = nil
 

@@ -167,6 +167,16 @@ final class SEMobileFaceNet: Sendable {
             excited = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: batch * 512)
             output = try arena.tensor(shape: TensorShape(batch, 1, 1, SEMobileFaceNet.dimension))
         }
+
+        private var fusedScratch: Tensor?
+        /// The fused blocks' scratch (`SeparableBlock`), grown on first use for a thread count and
+        /// then reused.
+        func scratch(_ count: Int) -> Tensor {
+            if let t = fusedScratch, t.capacity >= count { return t }
+            let t = Tensor(shape: TensorShape(1, 1, 1, count))
+            fusedScratch = t
+            return t
+        }
     }
 
     /// Runs the network on the first `batch` images of `ws.input`; the raw embeddings land in `ws.output`.
@@ -215,10 +225,10 @@ final class SEMobileFaceNet: Sendable {
         try ws.a.reshape(to: TensorShape(n, 56, 56, 64))
         try Conv2D.run(input: ws.input, weights: stem, output: ws.a, strideY: 2, strideX: 2, padding: .same,
                        activation: .prelu(slopes: stemSlopes), threads: threads)
-        try ws.depthwise.reshape(to: TensorShape(n, 56, 56, 64))
-        try DepthwiseConv.run(input: ws.a, weights: stem2Depthwise, output: ws.depthwise, threads: threads)
         try ws.b.reshape(to: TensorShape(n, 56, 56, 64))
-        try PointwiseConv.run(input: ws.depthwise, weights: stem2Pointwise, output: ws.b, activation: .prelu(slopes: stem2Slopes), threads: threads)
+        let scratch = ws.scratch(try SeparableBlock.scratchCount(height: 56, width: 56, expandedChannels: 64, stride: 1, expands: false, threads: threads))
+        try SeparableBlock.run(input: ws.a, expand: nil, depthwise: stem2Depthwise, stride: 1, project: stem2Pointwise,
+                               projectActivation: .prelu(slopes: stem2Slopes), output: ws.b, scratch: scratch, threads: threads)
         var x = ws.b, spare = ws.a
         try runBlocks(blocks[..<Self.earlyBlocks], ws, &x, &spare, batch: n, threads: threads)
         return (x, spare)
@@ -230,23 +240,47 @@ final class SEMobileFaceNet: Sendable {
             let s = x.shape
             let e = block.expand.outputChannels, out = block.project.outputChannels
             let h = (s.height + block.stride - 1) / block.stride, w = (s.width + block.stride - 1) / block.stride
-            try ws.expand.reshape(to: TensorShape(n, s.height, s.width, e))
-            try PointwiseConv.run(input: x, weights: block.expand, output: ws.expand, activation: .prelu(slopes: block.expandSlopes), threads: threads)
-            try ws.depthwise.reshape(to: TensorShape(n, h, w, e))
-            try DepthwiseConv.run(input: ws.expand, weights: block.depthwise, output: ws.depthwise, strideY: block.stride, strideX: block.stride,
-                                  padding: .same, activation: .prelu(slopes: block.depthwiseSlopes), threads: threads)
-            try spare.reshape(to: TensorShape(n, h, w, out))
-            try PointwiseConv.run(input: ws.depthwise, weights: block.project, output: spare, threads: threads)
-            // Squeeze-excitation, then the residual add, fused into one pass over the map.
-            try ws.pooled.reshape(to: TensorShape(n, 1, 1, out))
-            try GlobalAveragePool.run(input: spare, output: ws.pooled)
-            try ws.squeezed.reshape(to: TensorShape(n, 1, 1, block.squeeze.outputChannels))
-            try FullyConnected.run(input: ws.pooled, weights: block.squeeze, output: ws.squeezed, activation: .prelu(slopes: block.squeezeSlopes))
-            try ws.excited.reshape(to: TensorShape(n, 1, 1, out))
-            try FullyConnected.run(input: ws.squeezed, weights: block.excite, output: ws.excited, activation: .sigmoid)
-            try ChannelScale.run(input: spare, scale: ws.excited, output: spare, residual: block.residual ? x : nil)
+            if n == 1 || s.height >= 14 {
+                // Expand, depthwise and project in strips of rows (see `SeparableBlock`).
+                try spare.reshape(to: TensorShape(n, h, w, out))
+                let scratch = ws.scratch(try SeparableBlock.scratchCount(
+                    height: s.height, width: s.width, expandedChannels: e, stride: block.stride, expands: true, threads: threads))
+                try SeparableBlock.run(input: x, expand: block.expand, expandActivation: .prelu(slopes: block.expandSlopes),
+                                       depthwise: block.depthwise, stride: block.stride, depthwiseActivation: .prelu(slopes: block.depthwiseSlopes),
+                                       project: block.project, output: spare, scratch: scratch, threads: threads)
+            } else {
+                try unfused(block, ws, x, spare, batch: n, threads: threads)
+            }
+            try squeezeExcite(block, ws, x, spare)
             swap(&x, &spare)
         }
+    }
+
+    /// Expand, depthwise and project one layer at a time: batches of 7×7 maps, where a layer's
+    /// GEMM over the whole batch fills its tiles better than strips of one image.
+    private func unfused(_ block: Bottleneck, _ ws: Workspace, _ x: Tensor, _ spare: Tensor, batch n: Int, threads: ThreadCount) throws {
+        let s = x.shape
+        let e = block.expand.outputChannels, out = block.project.outputChannels
+        let h = (s.height + block.stride - 1) / block.stride, w = (s.width + block.stride - 1) / block.stride
+        try ws.expand.reshape(to: TensorShape(n, s.height, s.width, e))
+        try PointwiseConv.run(input: x, weights: block.expand, output: ws.expand, activation: .prelu(slopes: block.expandSlopes), threads: threads)
+        try ws.depthwise.reshape(to: TensorShape(n, h, w, e))
+        try DepthwiseConv.run(input: ws.expand, weights: block.depthwise, output: ws.depthwise, strideY: block.stride, strideX: block.stride,
+                              padding: .same, activation: .prelu(slopes: block.depthwiseSlopes), threads: threads)
+        try spare.reshape(to: TensorShape(n, h, w, out))
+        try PointwiseConv.run(input: ws.depthwise, weights: block.project, output: spare, threads: threads)
+    }
+
+    /// Squeeze-excitation of the block's output `spare`, then the residual add of `x`, fused into one pass over the map.
+    private func squeezeExcite(_ block: Bottleneck, _ ws: Workspace, _ x: Tensor, _ spare: Tensor) throws {
+        let n = spare.shape.batch, out = block.project.outputChannels
+        try ws.pooled.reshape(to: TensorShape(n, 1, 1, out))
+        try GlobalAveragePool.run(input: spare, output: ws.pooled)
+        try ws.squeezed.reshape(to: TensorShape(n, 1, 1, block.squeeze.outputChannels))
+        try FullyConnected.run(input: ws.pooled, weights: block.squeeze, output: ws.squeezed, activation: .prelu(slopes: block.squeezeSlopes))
+        try ws.excited.reshape(to: TensorShape(n, 1, 1, out))
+        try FullyConnected.run(input: ws.squeezed, weights: block.excite, output: ws.excited, activation: .sigmoid)
+        try ChannelScale.run(input: spare, scale: ws.excited, output: spare, residual: block.residual ? x : nil)
     }
 
     private func runHead(_ ws: Workspace, _ x: Tensor, batch n: Int, threads: ThreadCount) throws {

@@ -9,8 +9,9 @@
 // accumulator per pixel in a register and runs the kernel row by row, each input column loaded
 // once for all the pixels whose windows cover it (stride 1: pixels + 2 columns a row; stride 2:
 // 2·pixels + 1), so a tile does 9·pixels multiply-adds from 3 weight and ~pixels input loads a
-// row. Kernel rows outside the image at the top and bottom are skipped. A last tile narrower
-// than that takes `f32DWConv3x3Tile`, one pixel at a time with the 9 weights loaded once. A last
+// row. Kernel rows outside the image at the top and bottom are skipped. A row's last tile
+// overlaps the one before it; only rows narrower than a tile (or with a residual) take
+// `f32DWConv3x3Tile`, one pixel at a time with the 9 weights loaded once. A last
 // block of fewer than 8 channels loads whole vectors (the packed weights are zero there, and
 // tensors carry `AlignedBuffer.slack` floats past their end) and stores only its real lanes. A
 // border column shifts the window inside the row and zeroes the weights of the columns it does
@@ -93,7 +94,12 @@ func f32DWConv3x3Row(
     // per-pixel tile below.
     var t0 = first
     while t0 < last {
-        let t1 = min(last, t0 + dwTilePixels)
+        var t1 = min(last, t0 + dwTilePixels)
+        if t1 - t0 < dwTilePixels && last - first >= dwTilePixels && residual == nil {
+            // The last tile overlaps the one before and writes some pixels again, with the same
+            // values (the output never aliases the input), instead of taking the per-pixel tile.
+            t0 = last - dwTilePixels; t1 = last
+        }
         var ch = 0
         while ch < c {
             let lanes = min(8, c - ch)   // a last partial block loads whole vectors (see AlignedBuffer.slack)
