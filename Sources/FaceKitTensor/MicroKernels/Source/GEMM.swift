@@ -7,6 +7,7 @@
 // The panel width W is chosen per layer (`f32GEMMPanelWidth`) to waste the fewest columns:
 // f32-gemm 6x16 (8 lanes: baseline, AVX2): a 6×16 tile of C in 12 vector registers; a last
 //                panel with at most 8 real columns runs f32-gemm 6x8 over its first half.
+// f32-gemm 6x8 (x86-64 baseline, SSE2): panels of 8, a 6×8 tile in 12 of the 16 xmm registers.
 // f32-gemm 3x24 (8 lanes): a 3×24 tile in 9 registers, for N = 24, 72, … (BlazeFace back's
 //                24-channel layers, which 16-wide panels would fill to 75 %). A 4×24 tile
 //                needs 12 accumulators + 3 weights + 1 broadcast = all 16 AVX2 registers, and
@@ -18,17 +19,25 @@
 import FaceKitKernelABI
 
 /// The panel width for N output channels: 24 where it wastes fewer columns than 16 (8-lane
-/// variants), else 16; 32 for the 16-lane AVX-512 layout.
+/// variants), else 16; 32 for the 16-lane AVX-512 layout; always 8 on x86-64 baseline (SSE2).
 func f32GEMMPanelWidth(outputChannels n: Int, wide: Bool) -> Int {
     if wide { return 32 }
+    #if arch(x86_64) && !FACEKIT_FMA
+    return 8
+    #else
     let waste16 = (n + 15) / 16 * 16 - n, waste24 = (n + 23) / 24 * 24 - n
     return waste24 < waste16 ? 24 : 16
+    #endif
 }
 
 /// 8-lane f32 GEMM: row tiles `rowBlocks` × panels `panels` (panel outer: the panel stays in
 /// L1 while A streams past it), with the tile the panel width calls for.
 func f32GEMM8Lane(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<Int>) {
-    if g.panelWidth == 24 { f32GEMM3x24(g, rowBlocks, panels) } else { f32GEMM6x16(g, rowBlocks, panels) }
+    switch g.panelWidth {
+    case 24: f32GEMM3x24(g, rowBlocks, panels)
+    case 8: f32GEMM6x8(g, rowBlocks, panels)
+    default: f32GEMM6x16(g, rowBlocks, panels)
+    }
 }
 
 /// f32-gemm 6x16 (and 6x8 for a last panel of at most 8 columns).
@@ -49,6 +58,23 @@ func f32GEMM6x16(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<In
             } else if rows == 1 {
                 f32GEMMTile1x16(g.a + m0 * k, k, packed, c, cols, n0, g.epilogue, r)
             }
+        }
+    }
+}
+
+/// f32-gemm 6x8 over panels of 8 columns (x86-64 baseline: with SSE2's 16 registers of 4 lanes,
+/// the 6x16 tile's 12 accumulators alone take 24 registers and spill in the inner loop; 6x8 needs
+/// 12 + 2 weights + 1 broadcast).
+func f32GEMM6x8(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<Int>) {
+    let k = g.k, n = g.n, stride = 8 * (k + 1)
+    for panel in panels {
+        let packed = g.packed + panel * stride
+        let n0 = panel * 8, cols = min(8, n - n0)
+        for block in rowBlocks {
+            let m0 = block * 6, rows = min(6, g.m - m0)
+            guard rows > 0 else { continue }
+            let c = g.c + m0 * n + n0, r = g.residual.map { $0 + m0 * n + n0 }
+            f32GEMMTile6x8(g.a + m0 * k, k, packed, c, n, cols, n0, g.epilogue, r, rows: rows, panelWidth: 8)
         }
     }
 }
@@ -156,11 +182,11 @@ func f32GEMMTile6x16(
 @inline(__always)
 func f32GEMMTile6x8(
     _ a: UnsafePointer<Float>, _ k: Int, _ packed: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-    _ ldc: Int, _ cols: Int, _ n0: Int, _ e: Epilogue, _ residual: UnsafePointer<Float>?, rows: Int
+    _ ldc: Int, _ cols: Int, _ n0: Int, _ e: Epilogue, _ residual: UnsafePointer<Float>?, rows: Int, panelWidth: Int = 16
 ) {
     let b = load8(packed)
     var c0 = b, c1 = b, c2 = b, c3 = b, c4 = b, c5 = b
-    var w = packed + 16
+    var w = packed + panelWidth
     let a0 = a, a1 = a + min(1, rows - 1) * k, a2 = a + min(2, rows - 1) * k
     let a3 = a + min(3, rows - 1) * k, a4 = a + min(4, rows - 1) * k, a5 = a + min(5, rows - 1) * k
     for kk in 0..<k {
@@ -168,10 +194,10 @@ func f32GEMMTile6x8(
         c0 = madd(c0, F32x8(repeating: a0[kk]), wl); c1 = madd(c1, F32x8(repeating: a1[kk]), wl)
         c2 = madd(c2, F32x8(repeating: a2[kk]), wl); c3 = madd(c3, F32x8(repeating: a3[kk]), wl)
         c4 = madd(c4, F32x8(repeating: a4[kk]), wl); c5 = madd(c5, F32x8(repeating: a5[kk]), wl)
-        w += 16
+        w += panelWidth
     }
     storeTail8(c0, c, cols, n0, e, residual)
-    storeTail8(c1, c + ldc, cols, n0, e, residual.map { $0 + ldc })
+    if rows > 1 { storeTail8(c1, c + ldc, cols, n0, e, residual.map { $0 + ldc }) }
     if rows > 2 { storeTail8(c2, c + 2 * ldc, cols, n0, e, residual.map { $0 + 2 * ldc }) }
     if rows > 3 { storeTail8(c3, c + 3 * ldc, cols, n0, e, residual.map { $0 + 3 * ldc }) }
     if rows > 4 { storeTail8(c4, c + 4 * ldc, cols, n0, e, residual.map { $0 + 4 * ldc }) }

@@ -20,7 +20,7 @@ public func microKernelTable(wideGEMM: Bool) -> MicroKernelTable {
     let gemm: @Sendable (GEMMArguments, Range<Int>, Range<Int>) -> Void = wideGEMM ? f32GEMM6x32 : f32GEMM8Lane
     let tile: @Sendable (Int) -> (panelWidth: Int, rows: Int) = { n in
         let width = f32GEMMPanelWidth(outputChannels: n, wide: wideGEMM)
-        return (width, width == 24 ? 3 : 6)
+        return (width, width == 24 ? 3 : 6)   // 6x16, 6x8 and 6x32 tiles have 6 rows
     }
     let name = isaName + (wideGEMM && isaName != "avx512" ? "-wide" : "")
     return MicroKernelTable(
