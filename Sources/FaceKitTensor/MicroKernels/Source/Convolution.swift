@@ -7,19 +7,44 @@
 //
 // f32-conv 3x24, 8 lanes: 3 horizontally adjacent output pixels × 3 blocks of 8 channels in 9
 // registers, each weight vector loaded once for 3 pixels (a 4-pixel tile needs all 16 AVX2
-// registers and had an accumulator spilled in the inner loop). A row's last pixels re-run the
-// last full tile and store only the new ones. Pixels whose window is cut by the left or right
+// registers and had an accumulator spilled in the inner loop). f32-conv 6x16: 6 pixels × 2
+// blocks in 12 registers, for an even number of blocks that 3 does not divide (the embedder's
+// 64 channels, which 3x24 fills to 89 %). f32-conv 6x8 on x86-64 baseline (SSE2): the 8-lane
+// tiles above need 18 or 24 of its 16 registers. A row's last pixels re-run the last full tile
+// and store only the new ones. Pixels whose window is cut by the left or right
 // border take `f32ConvPixel`, 4 blocks of one pixel at a time.
 import FaceKitKernelABI
+
+/// The tile for `blocks` blocks of 8 output channels: 6 pixels × 16 channels where the blocks
+/// pair up (the embedder's 64) and the registers allow, else 3 pixels × 24 channels (BlazeFace's
+/// 24); 6 pixels × 8 channels on x86-64 baseline, whose 16 xmm registers hold 6 of the 8-lane
+/// accumulators.
+@inline(__always)
+func f32ConvTileShape(blocks: Int) -> (pixels: Int, blocks: Int) {
+    #if arch(x86_64) && !FACEKIT_FMA
+    return (6, 1)
+    #else
+    return blocks % 2 == 0 && blocks % 3 != 0 ? (6, 2) : (3, 3)
+    #endif
+}
 
 /// Output rows `rows` (counted over the whole batch).
 func f32Conv(_ g: WindowArguments, _ rows: Range<Int>) {
     let blocks = (g.outputChannels + 7) / 8
+    let (tp, tb) = f32ConvTileShape(blocks: blocks)
     // Output columns whose whole window lies inside the input, horizontally.
     // (A negative span means no such column; it is tested before the truncating division.)
     let first = min(g.outputWidth, (g.padLeft + g.strideX - 1) / g.strideX)
     let span = g.inputWidth - g.kernelWidth + g.padLeft
     let last = span < 0 ? first : max(first, min(g.outputWidth, span / g.strideX + 1))
+    @inline(__always) func tile(_ image: UnsafePointer<Float>, _ oy: Int, _ ox: Int, _ b: Int, _ skip: Int,
+                                _ out: UnsafeMutablePointer<Float>, _ res: UnsafePointer<Float>?) {
+        switch (tp, tb) {
+        case (6, 2): f32ConvTile6x16(image, g, oy, ox, b, skip, out, res)
+        case (6, 1): f32ConvTile6x8(image, g, oy, ox, b, skip, out, res)
+        default: f32ConvTile3x24(image, g, oy, ox, b, skip, out, res)
+        }
+    }
     for r in rows {
         let n = r / g.outputHeight, oy = r % g.outputHeight
         let image = g.input + n * g.inputHeight * g.inputWidth * g.inputChannels
@@ -27,16 +52,12 @@ func f32Conv(_ g: WindowArguments, _ rows: Range<Int>) {
         let res = g.residual.map { $0 + rowOut }
         var ox = 0
         while ox < g.outputWidth {
-            if ox >= first && ox + 3 <= last {
-                for b in stride(from: 0, to: blocks, by: 3) {
-                    f32ConvTile3x24(image, g, oy, ox, b, 0, g.output + rowOut, res)
-                }
-                ox += 3
-            } else if ox >= first && ox < last && last - first >= 3 {
-                // The row's last 1–2 inside pixels: the tile ending at `last`, storing from `ox`.
-                for b in stride(from: 0, to: blocks, by: 3) {
-                    f32ConvTile3x24(image, g, oy, last - 3, b, ox - (last - 3), g.output + rowOut, res)
-                }
+            if ox >= first && ox + tp <= last {
+                for b in stride(from: 0, to: blocks, by: tb) { tile(image, oy, ox, b, 0, g.output + rowOut, res) }
+                ox += tp
+            } else if ox >= first && ox < last && last - first >= tp {
+                // The row's last inside pixels: the tile ending at `last`, storing from `ox`.
+                for b in stride(from: 0, to: blocks, by: tb) { tile(image, oy, last - tp, b, ox - (last - tp), g.output + rowOut, res) }
                 ox = last
             } else {
                 let o = ox * g.outputChannels
@@ -45,6 +66,90 @@ func f32Conv(_ g: WindowArguments, _ rows: Range<Int>) {
             }
         }
     }
+}
+
+/// Output pixels `ox ..< ox + 6` of row `oy`, channel blocks `b0` and `b0 + 1` (12 accumulators);
+/// pixels before `ox + skip` are computed but not stored.
+@inline(__always)
+func f32ConvTile6x16(
+    _ image: UnsafePointer<Float>, _ g: WindowArguments, _ oy: Int, _ ox: Int, _ b0: Int, _ skip: Int,
+    _ rowOut: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?
+) {
+    let iy0 = oy * g.strideY - g.padTop
+    let kyLo = max(0, -iy0), kyHi = max(kyLo, min(g.kernelHeight, g.inputHeight - iy0))
+    let cin = g.inputChannels, cout = g.outputChannels, stride = g.packedStride
+    let p0 = g.packed! + b0 * stride
+    let bias0 = load8(p0), bias1 = load8(p0 + stride)
+    var a00 = bias0, a01 = bias1, a10 = bias0, a11 = bias1, a20 = bias0, a21 = bias1
+    var a30 = bias0, a31 = bias1, a40 = bias0, a41 = bias1, a50 = bias0, a51 = bias1
+    let ix0 = ox * g.strideX - g.padLeft, step = g.strideX * cin
+    let span = g.kernelWidth * cin
+    for ky in kyLo..<kyHi {
+        let s0 = image + ((iy0 + ky) * g.inputWidth + ix0) * cin
+        let s1 = s0 + step, s2 = s1 + step, s3 = s2 + step, s4 = s3 + step, s5 = s4 + step
+        var wp = p0 + 8 + ky * span * 8
+        for j in 0..<span {
+            let w0 = load8(wp), w1 = load8(wp + stride)
+            var x = F32x8(repeating: s0[j]); a00 = madd(a00, x, w0); a01 = madd(a01, x, w1)
+            x = F32x8(repeating: s1[j]); a10 = madd(a10, x, w0); a11 = madd(a11, x, w1)
+            x = F32x8(repeating: s2[j]); a20 = madd(a20, x, w0); a21 = madd(a21, x, w1)
+            x = F32x8(repeating: s3[j]); a30 = madd(a30, x, w0); a31 = madd(a31, x, w1)
+            x = F32x8(repeating: s4[j]); a40 = madd(a40, x, w0); a41 = madd(a41, x, w1)
+            x = F32x8(repeating: s5[j]); a50 = madd(a50, x, w0); a51 = madd(a51, x, w1)
+            wp += 8
+        }
+    }
+    let e = g.epilogue
+    @inline(__always) func put(_ v0: F32x8, _ v1: F32x8, _ p: Int) {
+        let o = (ox + p) * cout
+        storeConvBlock(v0, rowOut + o, b0 * 8, cout, e, residual.map { $0 + o })
+        if (b0 + 1) * 8 < cout { storeConvBlock(v1, rowOut + o, (b0 + 1) * 8, cout, e, residual.map { $0 + o }) }
+    }
+    if skip < 1 { put(a00, a01, 0) }
+    if skip < 2 { put(a10, a11, 1) }
+    if skip < 3 { put(a20, a21, 2) }
+    if skip < 4 { put(a30, a31, 3) }
+    if skip < 5 { put(a40, a41, 4) }
+    put(a50, a51, 5)
+}
+
+/// Output pixels `ox ..< ox + 6` of row `oy`, channel block `b0` (6 accumulators).
+@inline(__always)
+func f32ConvTile6x8(
+    _ image: UnsafePointer<Float>, _ g: WindowArguments, _ oy: Int, _ ox: Int, _ b0: Int, _ skip: Int,
+    _ rowOut: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?
+) {
+    let iy0 = oy * g.strideY - g.padTop
+    let kyLo = max(0, -iy0), kyHi = max(kyLo, min(g.kernelHeight, g.inputHeight - iy0))
+    let cin = g.inputChannels, cout = g.outputChannels, stride = g.packedStride
+    let p0 = g.packed! + b0 * stride
+    let bias = load8(p0)
+    var a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias
+    let ix0 = ox * g.strideX - g.padLeft, step = g.strideX * cin
+    let span = g.kernelWidth * cin
+    for ky in kyLo..<kyHi {
+        let s0 = image + ((iy0 + ky) * g.inputWidth + ix0) * cin
+        let s1 = s0 + step, s2 = s1 + step, s3 = s2 + step, s4 = s3 + step, s5 = s4 + step
+        var wp = p0 + 8 + ky * span * 8
+        for j in 0..<span {
+            let w = load8(wp)
+            a0 = madd(a0, F32x8(repeating: s0[j]), w); a1 = madd(a1, F32x8(repeating: s1[j]), w)
+            a2 = madd(a2, F32x8(repeating: s2[j]), w); a3 = madd(a3, F32x8(repeating: s3[j]), w)
+            a4 = madd(a4, F32x8(repeating: s4[j]), w); a5 = madd(a5, F32x8(repeating: s5[j]), w)
+            wp += 8
+        }
+    }
+    let e = g.epilogue, c0 = b0 * 8
+    @inline(__always) func put(_ v: F32x8, _ p: Int) {
+        let o = (ox + p) * cout
+        storeConvBlock(v, rowOut + o, c0, cout, e, residual.map { $0 + o })
+    }
+    if skip < 1 { put(a0, 0) }
+    if skip < 2 { put(a1, 1) }
+    if skip < 3 { put(a2, 2) }
+    if skip < 4 { put(a3, 3) }
+    if skip < 5 { put(a4, 4) }
+    put(a5, 5)
 }
 
 /// Output pixels `ox ..< ox + 3` of row `oy`, channel blocks `b0 ..< b0 + 3`; pixels before
