@@ -99,18 +99,34 @@ func f32ConvTile6x16(
             wp += 8
         }
     }
-    let e = g.epilogue
-    @inline(__always) func put(_ v0: F32x8, _ v1: F32x8, _ p: Int) {
-        let o = (ox + p) * cout
-        storeConvBlock(v0, rowOut + o, b0 * 8, cout, e, residual.map { $0 + o })
-        if (b0 + 1) * 8 < cout { storeConvBlock(v1, rowOut + o, (b0 + 1) * 8, cout, e, residual.map { $0 + o }) }
+    let e = g.epilogue, c0 = b0 * 8
+    if skip == 0 && c0 + 16 <= cout && residual == nil {
+        // Both blocks real, every pixel stored: plain vector stores (the common case).
+        let o = rowOut + ox * cout + c0
+        store8(activate(a00, e, channel: c0), o); store8(activate(a01, e, channel: c0 + 8), o + 8)
+        store8(activate(a10, e, channel: c0), o + cout); store8(activate(a11, e, channel: c0 + 8), o + cout + 8)
+        store8(activate(a20, e, channel: c0), o + 2 * cout); store8(activate(a21, e, channel: c0 + 8), o + 2 * cout + 8)
+        store8(activate(a30, e, channel: c0), o + 3 * cout); store8(activate(a31, e, channel: c0 + 8), o + 3 * cout + 8)
+        store8(activate(a40, e, channel: c0), o + 4 * cout); store8(activate(a41, e, channel: c0 + 8), o + 4 * cout + 8)
+        store8(activate(a50, e, channel: c0), o + 5 * cout); store8(activate(a51, e, channel: c0 + 8), o + 5 * cout + 8)
+        return
     }
-    if skip < 1 { put(a00, a01, 0) }
-    if skip < 2 { put(a10, a11, 1) }
-    if skip < 3 { put(a20, a21, 2) }
-    if skip < 4 { put(a30, a31, 3) }
-    if skip < 5 { put(a40, a41, 4) }
-    put(a50, a51, 5)
+    // Partial blocks, skipped pixels or a residual: the general stores.
+    if skip < 1 { f32ConvStorePair(a00, a01, rowOut + ox * cout, c0, cout, e, residual.map { $0 + ox * cout }) }
+    if skip < 2 { f32ConvStorePair(a10, a11, rowOut + (ox + 1) * cout, c0, cout, e, residual.map { $0 + (ox + 1) * cout }) }
+    if skip < 3 { f32ConvStorePair(a20, a21, rowOut + (ox + 2) * cout, c0, cout, e, residual.map { $0 + (ox + 2) * cout }) }
+    if skip < 4 { f32ConvStorePair(a30, a31, rowOut + (ox + 3) * cout, c0, cout, e, residual.map { $0 + (ox + 3) * cout }) }
+    if skip < 5 { f32ConvStorePair(a40, a41, rowOut + (ox + 4) * cout, c0, cout, e, residual.map { $0 + (ox + 4) * cout }) }
+    f32ConvStorePair(a50, a51, rowOut + (ox + 5) * cout, c0, cout, e, residual.map { $0 + (ox + 5) * cout })
+}
+
+/// Channels `c0 ..< c0 + 16` (those below `cout`) of one pixel, through the epilogue.
+@inline(never)
+func f32ConvStorePair(
+    _ v0: F32x8, _ v1: F32x8, _ pixel: UnsafeMutablePointer<Float>, _ c0: Int, _ cout: Int, _ e: Epilogue, _ residual: UnsafePointer<Float>?
+) {
+    storeConvBlock(v0, pixel, c0, cout, e, residual)
+    if c0 + 8 < cout { storeConvBlock(v1, pixel, c0 + 8, cout, e, residual) }
 }
 
 /// Output pixels `ox ..< ox + 6` of row `oy`, channel block `b0` (6 accumulators).
@@ -140,6 +156,13 @@ func f32ConvTile6x8(
         }
     }
     let e = g.epilogue, c0 = b0 * 8
+    if skip == 0 && c0 + 8 <= cout && residual == nil {
+        let o = rowOut + ox * cout + c0
+        store8(activate(a0, e, channel: c0), o); store8(activate(a1, e, channel: c0), o + cout)
+        store8(activate(a2, e, channel: c0), o + 2 * cout); store8(activate(a3, e, channel: c0), o + 3 * cout)
+        store8(activate(a4, e, channel: c0), o + 4 * cout); store8(activate(a5, e, channel: c0), o + 5 * cout)
+        return
+    }
     @inline(__always) func put(_ v: F32x8, _ p: Int) {
         let o = (ox + p) * cout
         storeConvBlock(v, rowOut + o, c0, cout, e, residual.map { $0 + o })
@@ -181,7 +204,18 @@ func f32ConvTile3x24(
             wp += 8
         }
     }
-    let e = g.epilogue
+    let e = g.epilogue, c0 = b0 * 8
+    if skip == 0 && c0 + 24 <= cout && residual == nil {
+        // Three real blocks, every pixel stored: plain vector stores (the common case).
+        let o = rowOut + ox * cout + c0
+        store8(activate(a00, e, channel: c0), o); store8(activate(a01, e, channel: c0 + 8), o + 8)
+        store8(activate(a02, e, channel: c0 + 16), o + 16)
+        store8(activate(a10, e, channel: c0), o + cout); store8(activate(a11, e, channel: c0 + 8), o + cout + 8)
+        store8(activate(a12, e, channel: c0 + 16), o + cout + 16)
+        store8(activate(a20, e, channel: c0), o + 2 * cout); store8(activate(a21, e, channel: c0 + 8), o + 2 * cout + 8)
+        store8(activate(a22, e, channel: c0 + 16), o + 2 * cout + 16)
+        return
+    }
     if skip < 1 { storeConvPixel(a00, a01, a02, rowOut + ox * cout, b0, cout, e, residual.map { $0 + ox * cout }) }
     if skip < 2 { storeConvPixel(a10, a11, a12, rowOut + (ox + 1) * cout, b0, cout, e, residual.map { $0 + (ox + 1) * cout }) }
     storeConvPixel(a20, a21, a22, rowOut + (ox + 2) * cout, b0, cout, e, residual.map { $0 + (ox + 2) * cout })
