@@ -94,10 +94,25 @@ func f32GEMM3x24(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<In
     }
 }
 
+// The row stores keep a full row inline and move partial rows out of line: inlined whole, their
+// scalar tails made them too big, the compiler called them instead, and every tile row's store
+// became a call.
+
 /// Stores one 16-wide row of results (`cols` of them) through the epilogue.
 @inline(__always)
 func storeRow16(_ lo: F32x8, _ hi: F32x8, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n0: Int,
                 _ e: Epilogue, _ r: UnsafePointer<Float>?) {
+    if cols == 16 {
+        store8x(lo, c, n0, e, r)
+        store8x(hi, c + 8, n0 + 8, e, r.map { $0 + 8 })
+    } else {
+        storeRow16Partial(lo, hi, c, cols, n0, e, r)
+    }
+}
+
+@inline(never)
+func storeRow16Partial(_ lo: F32x8, _ hi: F32x8, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n0: Int,
+                       _ e: Epilogue, _ r: UnsafePointer<Float>?) {
     if cols >= 8 {
         store8x(lo, c, n0, e, r)
         storeTail8(hi, c + 8, cols - 8, n0 + 8, e, r.map { $0 + 8 })
@@ -120,7 +135,15 @@ func storeRow24(_ v0: F32x8, _ v1: F32x8, _ v2: F32x8, _ c: UnsafeMutablePointer
         store8x(v0, c, n0, e, r)
         store8x(v1, c + 8, n0 + 8, e, r.map { $0 + 8 })
         store8x(v2, c + 16, n0 + 16, e, r.map { $0 + 16 })
-    } else if cols > 16 {
+    } else {
+        storeRow24Partial(v0, v1, v2, c, cols, n0, e, r)
+    }
+}
+
+@inline(never)
+func storeRow24Partial(_ v0: F32x8, _ v1: F32x8, _ v2: F32x8, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n0: Int,
+                       _ e: Epilogue, _ r: UnsafePointer<Float>?) {
+    if cols > 16 {
         store8x(v0, c, n0, e, r)
         store8x(v1, c + 8, n0 + 8, e, r.map { $0 + 8 })
         storeTail8(v2, c + 16, cols - 16, n0 + 16, e, r.map { $0 + 16 })
@@ -168,6 +191,16 @@ func f32GEMMTile6x16(
         store8(c00, c); store8(c01, c + 8); store8(c10, c + ldc); store8(c11, c + ldc + 8)
         store8(c20, c + 2 * ldc); store8(c21, c + 2 * ldc + 8); store8(c30, c + 3 * ldc); store8(c31, c + 3 * ldc + 8)
         store8(c40, c + 4 * ldc); store8(c41, c + 4 * ldc + 8); store8(c50, c + 5 * ldc); store8(c51, c + 5 * ldc + 8)
+        return
+    }
+    if cols == 16 && rows == 6 {
+        // A full tile: plain vector stores, inlined (the common case).
+        store8x(c00, c, n0, e, residual); store8x(c01, c + 8, n0 + 8, e, residual.map { $0 + 8 })
+        store8x(c10, c + ldc, n0, e, residual.map { $0 + ldc }); store8x(c11, c + ldc + 8, n0 + 8, e, residual.map { $0 + ldc + 8 })
+        store8x(c20, c + 2 * ldc, n0, e, residual.map { $0 + 2 * ldc }); store8x(c21, c + 2 * ldc + 8, n0 + 8, e, residual.map { $0 + 2 * ldc + 8 })
+        store8x(c30, c + 3 * ldc, n0, e, residual.map { $0 + 3 * ldc }); store8x(c31, c + 3 * ldc + 8, n0 + 8, e, residual.map { $0 + 3 * ldc + 8 })
+        store8x(c40, c + 4 * ldc, n0, e, residual.map { $0 + 4 * ldc }); store8x(c41, c + 4 * ldc + 8, n0 + 8, e, residual.map { $0 + 4 * ldc + 8 })
+        store8x(c50, c + 5 * ldc, n0, e, residual.map { $0 + 5 * ldc }); store8x(c51, c + 5 * ldc + 8, n0 + 8, e, residual.map { $0 + 5 * ldc + 8 })
         return
     }
     storeRow16(c00, c01, c, cols, n0, e, residual)
@@ -241,6 +274,16 @@ func f32GEMMTile3x24(
         store8(c20, c + 2 * ldc); store8(c21, c + 2 * ldc + 8); store8(c22, c + 2 * ldc + 16)
         return
     }
+    if cols == 24 && rows == 3 {
+        // A full tile: plain vector stores, inlined (the common case).
+        store8x(c00, c, n0, e, residual); store8x(c01, c + 8, n0 + 8, e, residual.map { $0 + 8 })
+        store8x(c02, c + 16, n0 + 16, e, residual.map { $0 + 16 })
+        store8x(c10, c + ldc, n0, e, residual.map { $0 + ldc }); store8x(c11, c + ldc + 8, n0 + 8, e, residual.map { $0 + ldc + 8 })
+        store8x(c12, c + ldc + 16, n0 + 16, e, residual.map { $0 + ldc + 16 })
+        store8x(c20, c + 2 * ldc, n0, e, residual.map { $0 + 2 * ldc }); store8x(c21, c + 2 * ldc + 8, n0 + 8, e, residual.map { $0 + 2 * ldc + 8 })
+        store8x(c22, c + 2 * ldc + 16, n0 + 16, e, residual.map { $0 + 2 * ldc + 16 })
+        return
+    }
     storeRow24(c00, c01, c02, c, cols, n0, e, residual)
     if rows > 1 { storeRow24(c10, c11, c12, c + ldc, cols, n0, e, residual.map { $0 + ldc }) }
     if rows > 2 { storeRow24(c20, c21, c22, c + 2 * ldc, cols, n0, e, residual.map { $0 + 2 * ldc }) }
@@ -306,6 +349,11 @@ func store16x(_ v: F32x16, _ c: UnsafeMutablePointer<Float>, _ n0: Int, _ e: Epi
 @inline(__always)
 func storeTail16(_ v: F32x16, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n0: Int, _ e: Epilogue, _ r: UnsafePointer<Float>?) {
     if cols == 16 { return store16x(v, c, n0, e, r) }
+    storeTail16Partial(v, c, cols, n0, e, r)
+}
+
+@inline(never)
+func storeTail16Partial(_ v: F32x16, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n0: Int, _ e: Epilogue, _ r: UnsafePointer<Float>?) {
     let lo = F32x8(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7])
     let hi = F32x8(v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15])
     storeRow16(lo, hi, c, cols, n0, e, r)
@@ -331,6 +379,16 @@ func f32GEMMTile6x32(
         let x4 = F32x16(repeating: a4[kk]); c40 = madd(c40, x4, wl); c41 = madd(c41, x4, wh)
         let x5 = F32x16(repeating: a5[kk]); c50 = madd(c50, x5, wl); c51 = madd(c51, x5, wh)
         w += 32
+    }
+    if cols == 32 && rows == 6 {
+        // A full tile: plain vector stores, inlined (the common case).
+        store16x(c00, c, n0, e, residual); store16x(c01, c + 16, n0 + 16, e, residual.map { $0 + 16 })
+        store16x(c10, c + ldc, n0, e, residual.map { $0 + ldc }); store16x(c11, c + ldc + 16, n0 + 16, e, residual.map { $0 + ldc + 16 })
+        store16x(c20, c + 2 * ldc, n0, e, residual.map { $0 + 2 * ldc }); store16x(c21, c + 2 * ldc + 16, n0 + 16, e, residual.map { $0 + 2 * ldc + 16 })
+        store16x(c30, c + 3 * ldc, n0, e, residual.map { $0 + 3 * ldc }); store16x(c31, c + 3 * ldc + 16, n0 + 16, e, residual.map { $0 + 3 * ldc + 16 })
+        store16x(c40, c + 4 * ldc, n0, e, residual.map { $0 + 4 * ldc }); store16x(c41, c + 4 * ldc + 16, n0 + 16, e, residual.map { $0 + 4 * ldc + 16 })
+        store16x(c50, c + 5 * ldc, n0, e, residual.map { $0 + 5 * ldc }); store16x(c51, c + 5 * ldc + 16, n0 + 16, e, residual.map { $0 + 5 * ldc + 16 })
+        return
     }
     storeRow32(c00, c01, c, cols, n0, e, residual)
     storeRow32(c10, c11, c + ldc, cols, n0, e, residual.map { $0 + ldc })

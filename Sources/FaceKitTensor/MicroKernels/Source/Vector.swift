@@ -74,11 +74,17 @@ func activate(_ v: F32x8, _ e: Epilogue, channel c: Int) -> F32x8 {
     case .identity: return v
     case .relu: return v.replacing(with: 0, where: v .< 0)
     case .prelu: return v.replacing(with: v * load8(e.slopes! + c), where: v .< 0)
-    case .sigmoid:
-        var r = v
-        for i in 0..<8 { r[i] = sigmoid(v[i]) }
-        return r
+    case .sigmoid: return sigmoid8(v)
     }
+}
+
+/// Sigmoid lane by lane, out of line: only the squeeze-excitation's tiny layers use it, and
+/// inlined into every store it made the stores too big to inline.
+@inline(never)
+func sigmoid8(_ v: F32x8) -> F32x8 {
+    var r = v
+    for i in 0..<8 { r[i] = sigmoid(v[i]) }
+    return r
 }
 
 /// The epilogue on 16 channels starting at channel `c`.
@@ -88,11 +94,15 @@ func activate(_ v: F32x16, _ e: Epilogue, channel c: Int) -> F32x16 {
     case .identity: return v
     case .relu: return v.replacing(with: 0, where: v .< 0)
     case .prelu: return v.replacing(with: v * load16(e.slopes! + c), where: v .< 0)
-    case .sigmoid:
-        var r = v
-        for i in 0..<16 { r[i] = sigmoid(v[i]) }
-        return r
+    case .sigmoid: return sigmoid16(v)
     }
+}
+
+@inline(never)
+func sigmoid16(_ v: F32x16) -> F32x16 {
+    var r = v
+    for i in 0..<16 { r[i] = sigmoid(v[i]) }
+    return r
 }
 
 /// The epilogue on one value of channel `c`.
@@ -114,10 +124,19 @@ func store8x(_ v: F32x8, _ c: UnsafeMutablePointer<Float>, _ n0: Int, _ e: Epilo
     store8(activate(v, e, channel: n0), c)
 }
 
-/// Stores the first `cols` (0 … 8) of 8 results through the epilogue.
+/// Stores the first `cols` (0 … 8) of 8 results through the epilogue. The full vector is the
+/// inlined fast path; fewer columns go through `storePartial8`, kept out of line so that this
+/// stays small enough for the compiler to inline into every tile (when it was not, every
+/// 8-column store of a GEMM tile's right half was a call).
 @inline(__always)
 func storeTail8(_ v: F32x8, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n0: Int, _ e: Epilogue, _ r: UnsafePointer<Float>?) {
     if cols == 8 { return store8x(v, c, n0, e, r) }
+    storePartial8(v, c, cols, n0, e, r)
+}
+
+/// The first `cols` (0 … 7) of 8 results, one at a time.
+@inline(never)
+func storePartial8(_ v: F32x8, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n0: Int, _ e: Epilogue, _ r: UnsafePointer<Float>?) {
     for j in 0..<cols {
         var x = v[j]
         if let r { x += r[j] }
