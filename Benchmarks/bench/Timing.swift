@@ -26,10 +26,23 @@ func benchClock() -> UInt64 {
     #endif
 }
 
+/// `FACEKIT_BENCH_ITERATIONS=N` runs every measurement exactly N times (after the warm-up), so
+/// that two builds do the same work under an instruction counter (`valgrind --tool=cachegrind`).
+let fixedIterations = ProcessInfo.processInfo.environment["FACEKIT_BENCH_ITERATIONS"].flatMap { Int($0) }
+
 /// Runs `body` until at least `seconds` have passed (and at least 5 times) after 2 warm-up runs.
 func measure(seconds: Double = 0.3, _ body: () throws -> Void) rethrows -> Measurement {
     try body(); try body()
     var samples: [Double] = []
+    if let n = fixedIterations {
+        for _ in 0..<max(1, n) {
+            let t0 = benchClock()
+            try body()
+            samples.append(Double(benchClock() - t0) / 1e6)
+        }
+        samples.sort()
+        return Measurement(medianMs: samples[samples.count / 2], p90Ms: samples[min(samples.count - 1, samples.count * 9 / 10)])
+    }
     let start = DispatchTime.now().uptimeNanoseconds
     while samples.count < 5 || (Double(DispatchTime.now().uptimeNanoseconds - start) < seconds * 1e9 && samples.count < 10_000) {
         let t0 = benchClock()
@@ -54,7 +67,7 @@ func measureInterleaved(seconds: Double, _ first: () throws -> Void, _ second: (
         return Double(benchClock() - t0) / 1e6
     }
     let start = DispatchTime.now().uptimeNanoseconds
-    while samples.0.count < 10 || Double(DispatchTime.now().uptimeNanoseconds - start) < seconds * 1e9 {
+    while fixedIterations.map({ samples.0.count < $0 }) ?? (samples.0.count < 10 || Double(DispatchTime.now().uptimeNanoseconds - start) < seconds * 1e9) {
         if samples.0.count % 2 == 0 {
             samples.0.append(try time(first)); samples.1.append(try time(second))
         } else {
