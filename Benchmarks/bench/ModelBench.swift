@@ -1,5 +1,6 @@
 // `bench detector`: BlazeFace latency, network alone and end to end.
 import FaceKit
+import FaceKitTensor
 import Foundation
 
 /// The weights store the benchmarks use: $FACEKIT_WEIGHTS, the cache, or a download.
@@ -125,4 +126,39 @@ func runWeightsBench(output: Output) async throws {
                         table: pad(model.rawValue, 26) + pad(stage, 34) + String(format: "median %8.3f ms  p90 %8.3f ms", m.medianMs, m.p90Ms))
         }
     }
+}
+
+/// `bench fusion`: each network with its separable blocks fused (`SeparableBlock`, the default)
+/// and layer by layer, timed in alternation in one process, so that the ratio holds on a busy
+/// machine too.
+func runFusionBench(output: Output) async throws {
+    if !output.json { print("\n# fusion — \(buildDescription); separable blocks fused in strips vs layer by layer, timed in alternation") }
+    var layered = Tuning.current
+    layered.fusesSeparableBlocks = false
+    for threads in [1, 2] {
+        for variant in DetectorVariant.allCases {
+            let weights = try await benchStore().load(variant.model)
+            let detector = try FaceDetector(configuration: .init(variant: variant, threads: ThreadCount(threads)), weights: weights)
+            let n = variant.inputSize
+            let input = (0..<(n * n * 3)).map { Float(($0 % 255)) / 127.5 - 1 }
+            let (fused, layer) = try measureInterleaved(seconds: 3, { _ = try detector.rawOutputs(input: input) },
+                                                        { try Tuning.$current.withValue(layered) { _ = try detector.rawOutputs(input: input) } })
+            emitFusion(output, variant.model.rawValue, threads, 1, fused, layer)
+        }
+        let weights = try await benchStore().load(FaceEmbedder.model)
+        let embedder = try FaceEmbedder(configuration: .init(threads: ThreadCount(threads), maximumBatch: 8), weights: weights)
+        for batch in [1, 8] {
+            let input = (0..<(batch * AlignedFace.valueCount)).map { Float(($0 * 7) % 255) / 128 - 0.99 }
+            let (fused, layer) = try measureInterleaved(seconds: 3, { _ = try embedder.rawEmbeddings(input: input, batch: batch) },
+                                                        { try Tuning.$current.withValue(layered) { _ = try embedder.rawEmbeddings(input: input, batch: batch) } })
+            emitFusion(output, FaceEmbedder.model.rawValue, threads, batch, fused, layer)
+        }
+    }
+}
+
+private func emitFusion(_ output: Output, _ model: String, _ threads: Int, _ batch: Int, _ fused: Measurement, _ layer: Measurement) {
+    output.emit([("model", model), ("stage", "fusion"), ("threads", threads), ("batch", batch),
+                 ("fused_ms", fused.medianMs), ("layered_ms", layer.medianMs), ("speedup", layer.medianMs / fused.medianMs)],
+                table: pad(model, 26) + String(format: "threads %d  batch %d  fused %8.3f ms  layer by layer %8.3f ms  fused %.2fx",
+                                                threads, batch, fused.medianMs, layer.medianMs, layer.medianMs / fused.medianMs))
 }

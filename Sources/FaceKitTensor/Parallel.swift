@@ -35,6 +35,9 @@ package struct Tuning: Sendable {
     /// Floats of expanded and of depthwise rows a `SeparableBlock` strip aims for (~64 KB each,
     /// so that L2 holds both and the weights). Tests make it small to get many strips.
     package var separableStripFloats = 16_384
+    /// Whether the networks run their separable blocks fused (`SeparableBlock`) or layer by
+    /// layer; `bench fusion` times the two in alternation.
+    package var fusesSeparableBlocks = true
     /// The pool to split work on; nil for the process-wide pool.
     package var pool: WorkerPool? = nil
 

@@ -164,7 +164,7 @@ final class BlazeFaceNetwork: Sendable {
     /// Buffers for one inference of up to `batch` images.
     final class Workspace {
         let batch: Int
-        let input, x, y, shortcut, padded: Tensor
+        let input, x, y, depthwise, shortcut, padded: Tensor
         let heads: [Tensor]
 
         init(network: BlazeFaceNetwork, batch: Int) throws {
@@ -180,12 +180,13 @@ final class BlazeFaceNetwork: Sendable {
                 scratch = max(scratch, batch * side * side * max(block.inputChannels, channels) * block.stride * block.stride)
             }
             let headCounts = [batch * 16 * 16 * 2, batch * 16 * 16 * 32, batch * 8 * 8 * 6, batch * 8 * 8 * 96]
-            let total = [batch * n * n * 3, activation, activation, scratch, scratch].map(TensorArena.footprint(of:)).reduce(0, +)
+            let total = [batch * n * n * 3, activation, activation, scratch, scratch, scratch].map(TensorArena.footprint(of:)).reduce(0, +)
                 + headCounts.map(TensorArena.footprint(of:)).reduce(0, +)
             let arena = TensorArena(capacity: total)
             input = try arena.tensor(shape: TensorShape(batch, n, n, 3))
             x = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: activation)
             y = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: activation)
+            depthwise = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: scratch)
             shortcut = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: scratch)
             padded = try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: scratch)
             heads = try headCounts.map { try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: $0) }
@@ -230,11 +231,19 @@ final class BlazeFaceNetwork: Sendable {
             // Depthwise and pointwise in strips of rows, the depthwise rows still in cache when
             // the GEMM reads them (see `SeparableBlock`).
             try next.reshape(to: TensorShape(batch, outH, outW, block.outputChannels))
-            let scratch = ws.scratch(try SeparableBlock.scratchCount(
-                height: s.height, width: s.width, expandedChannels: s.channels, stride: block.stride, expands: false, threads: threads))
-            try SeparableBlock.run(input: current, expand: nil, depthwise: block.depthwise, stride: block.stride,
-                                   project: block.pointwise, projectActivation: .relu, residual: residual,
-                                   output: next, scratch: scratch, threads: threads)
+            if Tuning.current.fusesSeparableBlocks {
+                let scratch = ws.scratch(try SeparableBlock.scratchCount(
+                    height: s.height, width: s.width, expandedChannels: s.channels, stride: block.stride, expands: false, threads: threads))
+                try SeparableBlock.run(input: current, expand: nil, depthwise: block.depthwise, stride: block.stride,
+                                       project: block.pointwise, projectActivation: .relu, residual: residual,
+                                       output: next, scratch: scratch, threads: threads)
+            } else {
+                try ws.depthwise.reshape(to: TensorShape(batch, outH, outW, s.channels))
+                try DepthwiseConv.run(input: current, weights: block.depthwise, output: ws.depthwise,
+                                      strideY: block.stride, strideX: block.stride, padding: .same, threads: threads)
+                try PointwiseConv.run(input: ws.depthwise, weights: block.pointwise, output: next, activation: .relu,
+                                      residual: residual, threads: threads)
+            }
             swap(&current, &next)
             if i + 1 == firstFeatureAfter {
                 try runHeads(current, heads[0], heads[1], ws.heads[0], ws.heads[1], threads)

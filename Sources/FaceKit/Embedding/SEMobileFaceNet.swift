@@ -226,9 +226,15 @@ final class SEMobileFaceNet: Sendable {
         try Conv2D.run(input: ws.input, weights: stem, output: ws.a, strideY: 2, strideX: 2, padding: .same,
                        activation: .prelu(slopes: stemSlopes), threads: threads)
         try ws.b.reshape(to: TensorShape(n, 56, 56, 64))
-        let scratch = ws.scratch(try SeparableBlock.scratchCount(height: 56, width: 56, expandedChannels: 64, stride: 1, expands: false, threads: threads))
-        try SeparableBlock.run(input: ws.a, expand: nil, depthwise: stem2Depthwise, stride: 1, project: stem2Pointwise,
-                               projectActivation: .prelu(slopes: stem2Slopes), output: ws.b, scratch: scratch, threads: threads)
+        if Tuning.current.fusesSeparableBlocks {
+            let scratch = ws.scratch(try SeparableBlock.scratchCount(height: 56, width: 56, expandedChannels: 64, stride: 1, expands: false, threads: threads))
+            try SeparableBlock.run(input: ws.a, expand: nil, depthwise: stem2Depthwise, stride: 1, project: stem2Pointwise,
+                                   projectActivation: .prelu(slopes: stem2Slopes), output: ws.b, scratch: scratch, threads: threads)
+        } else {
+            try ws.depthwise.reshape(to: TensorShape(n, 56, 56, 64))
+            try DepthwiseConv.run(input: ws.a, weights: stem2Depthwise, output: ws.depthwise, threads: threads)
+            try PointwiseConv.run(input: ws.depthwise, weights: stem2Pointwise, output: ws.b, activation: .prelu(slopes: stem2Slopes), threads: threads)
+        }
         var x = ws.b, spare = ws.a
         try runBlocks(blocks[..<Self.earlyBlocks], ws, &x, &spare, batch: n, threads: threads)
         return (x, spare)
@@ -240,7 +246,7 @@ final class SEMobileFaceNet: Sendable {
             let s = x.shape
             let e = block.expand.outputChannels, out = block.project.outputChannels
             let h = (s.height + block.stride - 1) / block.stride, w = (s.width + block.stride - 1) / block.stride
-            if n == 1 || s.height >= 14 {
+            if Tuning.current.fusesSeparableBlocks && (n == 1 || s.height >= 14) {
                 // Expand, depthwise and project in strips of rows (see `SeparableBlock`).
                 try spare.reshape(to: TensorShape(n, h, w, out))
                 let scratch = ws.scratch(try SeparableBlock.scratchCount(
@@ -257,7 +263,8 @@ final class SEMobileFaceNet: Sendable {
     }
 
     /// Expand, depthwise and project one layer at a time: batches of 7×7 maps, where a layer's
-    /// GEMM over the whole batch fills its tiles better than strips of one image.
+    /// GEMM over the whole batch fills its tiles better than strips of one image (and every
+    /// block when `Tuning.fusesSeparableBlocks` is off).
     private func unfused(_ block: Bottleneck, _ ws: Workspace, _ x: Tensor, _ spare: Tensor, batch n: Int, threads: ThreadCount) throws {
         let s = x.shape
         let e = block.expand.outputChannels, out = block.project.outputChannels
