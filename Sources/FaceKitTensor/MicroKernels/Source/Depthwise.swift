@@ -4,8 +4,8 @@
 //   packed  [C' bias][KH·KW × C'], C' = C rounded up to 8 (`packedStride` = C')
 //   output  [N, OH, OW, C] = epilogue(dwconv + bias [+ residual])
 //
-// f32-dwconv 3x3 row, 8 lanes: an output row is swept in tiles of `dwTilePixels` pixels (8 on
-// AVX-512 and NEON, 6 on AVX2, 4 on SSE2). For each 8-channel block the tile keeps one
+// f32-dwconv 3x3 row, 8 lanes: an output row is swept in tiles of `dwTilePixels` pixels (8 with
+// AVX2, AVX-512 and NEON, 4 on SSE2). For each 8-channel block the tile keeps one
 // accumulator per pixel in a register and runs the kernel row by row, each input column loaded
 // once for all the pixels whose windows cover it (stride 1: pixels + 2 columns a row; stride 2:
 // 2·pixels + 1), so a tile does 9·pixels multiply-adds from 3 weight and ~pixels input loads a
@@ -163,14 +163,12 @@ func f32DWConv3x3Tile(
     }
 }
 
-/// Output pixels per tile of `f32DWConv3x3PixelsBody`: one accumulator each, plus the 9 weights
-/// (the compiler loads them all up front) and an input column must fit the vector registers:
-/// 8 with AVX-512's 32 registers or NEON's 32, 6 with AVX2's 16, 4 on SSE2 (each `F32x8` two
-/// registers there; it spills either way).
-#if FACEKIT_ISA_AVX512 || arch(arm64)
+/// Output pixels per tile of `f32DWConv3x3PixelsBody`: 8 accumulators, 3 weights and an input
+/// column fit AVX2's 16 registers (the kernel rows run in a loop, so the compiler does not load
+/// all 9 weights up front; stride 2 spills one vector a row), and AVX-512's or NEON's 32. On
+/// SSE2 each `F32x8` takes two of the 16 registers: 4 pixels.
+#if FACEKIT_ISA_AVX512 || FACEKIT_ISA_AVX2 || arch(arm64)
 let dwTilePixels = 8
-#elseif FACEKIT_ISA_AVX2
-let dwTilePixels = 6
 #else
 let dwTilePixels = 4
 #endif
@@ -218,7 +216,7 @@ func f32DWConv3x3PixelsRow(
 ) {
     let wa = load8(wq), wb = load8(wq + cp), wc = load8(wq + 2 &* cp)
     @inline(__always) func x(_ i: Int) -> F32x8 { load8(p + i &* c) }
-    #if FACEKIT_ISA_AVX512 || arch(arm64)
+    #if FACEKIT_ISA_AVX512 || FACEKIT_ISA_AVX2 || arch(arm64)
     if s == 1 {
         var t = x(0); a0 = madd(a0, t, wa)
         t = x(1); a1 = madd(a1, t, wa); a0 = madd(a0, t, wb)
@@ -253,36 +251,6 @@ func f32DWConv3x3PixelsRow(
             v = madd(madd(madd(v, x(j &* s), wa), x(j &* s &+ 1), wb), x(j &* s &+ 2), wc)
         }
         pixel(&a0, 0); pixel(&a1, 1); pixel(&a2, 2); pixel(&a3, 3); pixel(&a4, 4); pixel(&a5, 5); pixel(&a6, 6); pixel(&a7, 7)
-    }
-    #elseif FACEKIT_ISA_AVX2
-    if s == 1 {
-        var t = x(0); a0 = madd(a0, t, wa)
-        t = x(1); a1 = madd(a1, t, wa); a0 = madd(a0, t, wb)
-        t = x(2); a2 = madd(a2, t, wa); a1 = madd(a1, t, wb); a0 = madd(a0, t, wc)
-        t = x(3); a3 = madd(a3, t, wa); a2 = madd(a2, t, wb); a1 = madd(a1, t, wc)
-        t = x(4); a4 = madd(a4, t, wa); a3 = madd(a3, t, wb); a2 = madd(a2, t, wc)
-        t = x(5); a5 = madd(a5, t, wa); a4 = madd(a4, t, wb); a3 = madd(a3, t, wc)
-        t = x(6); a5 = madd(a5, t, wb); a4 = madd(a4, t, wc)
-        t = x(7); a5 = madd(a5, t, wc)
-    } else if s == 2 {
-        var t = x(0); a0 = madd(a0, t, wa)
-        t = x(1); a0 = madd(a0, t, wb)
-        t = x(2); a1 = madd(a1, t, wa); a0 = madd(a0, t, wc)
-        t = x(3); a1 = madd(a1, t, wb)
-        t = x(4); a2 = madd(a2, t, wa); a1 = madd(a1, t, wc)
-        t = x(5); a2 = madd(a2, t, wb)
-        t = x(6); a3 = madd(a3, t, wa); a2 = madd(a2, t, wc)
-        t = x(7); a3 = madd(a3, t, wb)
-        t = x(8); a4 = madd(a4, t, wa); a3 = madd(a3, t, wc)
-        t = x(9); a4 = madd(a4, t, wb)
-        t = x(10); a5 = madd(a5, t, wa); a4 = madd(a4, t, wc)
-        t = x(11); a5 = madd(a5, t, wb)
-        t = x(12); a5 = madd(a5, t, wc)
-    } else {
-        @inline(__always) func pixel(_ v: inout F32x8, _ j: Int) {
-            v = madd(madd(madd(v, x(j &* s), wa), x(j &* s &+ 1), wb), x(j &* s &+ 2), wc)
-        }
-        pixel(&a0, 0); pixel(&a1, 1); pixel(&a2, 2); pixel(&a3, 3); pixel(&a4, 4); pixel(&a5, 5)
     }
     #else
     if s == 1 {
