@@ -219,3 +219,40 @@ func faceDeviation(_ a: DetectedFace, _ b: DetectedFace) -> Double {
         #expect(front.tileCounts(width: 2048, height: 922).isEmpty)
     }
 }
+
+@Suite struct SmallFaceEmbeddingTests {
+    /// Keypoint refinement and alignment on small faces: each portrait shrunk so that its face
+    /// is 24–96 px, found by the default recognizer, refined by the front model and aligned to
+    /// 112×112; the embedding is compared with the one of the full-size photo. The README's
+    /// note on small faces quotes these figures.
+    @Test("small faces are refined, aligned and embedded; similarity to the full-size face by face size")
+    func smallFaces() async throws {
+        let portraits = try await Portraits.shared.all()
+        let recognizer = try FaceRecognizer(detector: try await TestModels.shared.detector(.back), embedder: try await TestModels.shared.embedder(),
+                                            refiner: try await TestModels.shared.detector(.front))
+        var lines: [String] = []
+        var medians: [Double: Double] = [:]
+        for size in [24.0, 32, 48, 64, 96] {
+            var similarities: [Double] = [], refined = 0
+            for (photo, _) in portraits {
+                let full = try recognizer.mainFace(in: photo)
+                let mosaic = try Mosaic.make([(photo, full.detection.box)], count: 1, columns: 1, faceSizes: size...size, cell: Int(size * 4))
+                let faces = try recognizer.faces(in: mosaic.image)
+                guard let face = faces.first(where: { iou($0.detection.box, mosaic.faces[0]) >= 0.3 }) else { continue }
+                if try recognizer.refinedDetection(of: face.detection, in: mosaic.image) != face.detection { refined += 1 }
+                similarities.append(Double(try face.embedding.cosineSimilarity(to: full.embedding)))
+            }
+            let sorted = similarities.sorted()
+            let median = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+            medians[size] = median
+            lines.append(String(format: "%.0f px: %d/%d found, %d refined, similarity to full size min %.2f median %.2f", size, similarities.count,
+                                portraits.count, refined, sorted.first ?? 0, median))
+            #expect(similarities.count == portraits.count, "\(lines.last!)")
+            #expect(refined == similarities.count, "\(lines.last!)")
+        }
+        print("small faces: " + lines.joined(separator: "; "))
+        // Larger faces keep more of the identity: the 96 px median stays above the default threshold.
+        #expect((medians[96] ?? 0) >= Double(FaceMatcher.defaultThreshold))
+        #expect((medians[96] ?? 0) >= (medians[24] ?? 1))
+    }
+}
