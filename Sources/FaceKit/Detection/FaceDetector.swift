@@ -85,7 +85,8 @@ public final class FaceDetector: Sendable {
     /// Several images are shared out whole between the threads (with work stealing), each
     /// image running the network on one thread: BlazeFace back's activations (128×128×24 per
     /// image) overflow the L2 cache when batched, and threads that split every layer of one
-    /// image wait for each other at every layer. A single image uses all threads per layer.
+    /// image wait for each other at every layer. A single image uses all threads per layer for
+    /// its single pass, and shares its tiles (``Configuration/tiling``) out between the threads.
     public func detect(in images: [RGBImage]) throws -> [[DetectedFace]] {
         guard images.count > 1 else { return images.isEmpty ? [] : [try detectOne(images[0], threads: configuration.threads)] }
         let results = ResultList<[DetectedFace]>(count: images.count)

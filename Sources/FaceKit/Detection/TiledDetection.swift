@@ -12,18 +12,24 @@
 //   …                   …
 //   finest tile scale   faces < f/s_{K−1}            (no lower bound)
 //
-// with a slack factor at each bound so that neighbouring bands overlap a little. The tiles of a
-// scale overlap by more than the largest face of its band plus two edge margins, so every face
-// of the band lies wholly inside some tile; a detection that touches an inner tile edge (a face
-// cut by the tile) is dropped, and so is one outside the band (a large face seen in pieces is
-// the job of a coarser scale). What is left — the single pass's candidates in its band and the
-// tiles' candidates — is merged in photo pixels by the same weighted NMS as the single pass, so
-// a face seen by two tiles or two scales gives one box.
+// with a slack factor (25 %) at each bound so that neighbouring bands overlap. The
+// tiles of a scale overlap by more than the largest face of its band plus two edge margins, so
+// every face of the band lies wholly inside some tile; a detection that touches an inner tile
+// edge (a face cut by the tile) is dropped, and so is one outside the band (a large face seen in
+// pieces is the job of a coarser scale).
+//
+// Merging, in photo pixels: the tiles' candidates go through the same weighted NMS as the single
+// pass, so a face seen by two tiles or two scales gives one box. The single pass's faces are kept
+// as it found them (so a photo it already handled keeps its boxes), except that one smaller than
+// its reliable size is kept only where a tile face confirms it (IoU > 0.5). A tile face is dropped
+// where it overlaps a kept single-pass face or lies inside a larger face (an ear), and must pass a
+// second look (`verify`): the network on two crops around it, where the face is several times
+// larger than it was on its tile, must find it again.
 //
 // Tiles run in batches of `TilePlan.batch` through the network, the batches shared out between
 // the threads (each batch on one thread), like several photos in `detect(in:)`.
 //
-// Where decode-at-scale plugs in: `ScaledImage.make` builds each scale by area-averaging the
+// Where decode-at-scale plugs in: `tileCandidates` builds each scale by area-averaging the
 // decoded photo (the finest from the photo, each coarser one from the next finer). A decoder
 // that can produce the photo directly at a reduced size (JPEG DCT scaling) could supply the
 // finest level, and the single pass's input, without the full-size decode.
@@ -223,7 +229,7 @@ extension FaceDetector {
             let longSide = Double(max(image.width, image.height))
             if faces.contains(where: { max($0.box.width, $0.box.height) >= TilePlan.closeUpFraction * longSide }) { return faces }
         }
-        // The single pass's candidates in photo pixels, within its band.
+        // The single pass's faces, in photo pixels.
         let side = Double(letterbox.side), padLeft = Double(letterbox.padLeft), padTop = Double(letterbox.padTop)
         var globalFaces = DetectionDecoder.weightedNMS(global, iouThreshold: configuration.iouThreshold, maximumFaces: nil).map { c in
             var p = c
