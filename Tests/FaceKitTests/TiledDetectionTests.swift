@@ -207,6 +207,15 @@ func faceDeviation(_ a: DetectedFace, _ b: DetectedFace) -> Double {
         }
     }
 
+    @Test("a minimum face size that would need a finest scale over 128 megapixels is refused with an error, not attempted")
+    func hugeFinestScale() async throws {
+        let weights = try await TestModels.shared.weights(.blazefaceBack)
+        let image = try RGBImage(width: 6000, height: 6000, fill: (90, 90, 90))   // at 2x: 144 megapixels
+        let detector = try FaceDetector(configuration: .init(minimumFaceSize: 4), weights: weights)
+        #expect(throws: FaceKitError.self) { try detector.detect(in: image) }
+        #expect(try FaceDetector(configuration: .init(minimumFaceSize: 4, tiling: .off), weights: weights).detect(in: image).isEmpty)
+    }
+
     @Test("tile plans: none for small photos, for tiling off or for the front model; more tiles for a smaller minimum face")
     func plans() async throws {
         let weights = try await TestModels.shared.weights(.blazefaceBack)

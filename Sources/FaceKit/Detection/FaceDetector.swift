@@ -29,6 +29,8 @@ public final class FaceDetector: Sendable {
         /// The smallest face, in pixels of the photo (box side), the back model should find
         /// (default 20). When the single pass cannot see faces that small, the photo is also
         /// searched in tiles at finer scales (see ``tiling``). Not used by the front model.
+        /// Detection throws ``FaceKitError/invalidArgument(_:)`` when the finest scale would
+        /// exceed 128 megapixels (a tiny minimum on a huge photo).
         public var minimumFaceSize: Double
         /// Whether the back model also runs on tiles at finer scales (default
         /// ``TilingMode/automatic``; ``TilingMode/off`` gives the single pass alone).

@@ -66,6 +66,8 @@ struct TilePlan {
     static let largestScale = 2.0
     /// Close-up: a single-pass face at least this fraction of the long side (``TilingMode/automatic``).
     static let closeUpFraction = 0.1
+    /// The most pixels the finest scale may have (it is held in memory, 3 bytes a pixel).
+    static let largestLevelPixels = 128_000_000
     /// Tiles per network call.
     static let batch = 4
     /// IoU with a tile face above which a small single-pass face counts as confirmed.
@@ -218,12 +220,15 @@ extension FaceDetector {
     /// The faces of `image`: the single pass, then, when the plan asks for it, the tiles.
     func detectTiled(_ image: RGBImage, threads: ThreadCount) throws -> [DetectedFace] {
         let n = configuration.variant.inputSize
+        let plan = TilePlan(width: image.width, height: image.height, minimumFaceSize: configuration.minimumFaceSize, inputSize: n)
+        if let finest = plan?.levels.first, finest.width * finest.height > TilePlan.largestLevelPixels {
+            throw FaceKitError.invalidArgument(
+                "a minimum face size of \(configuration.minimumFaceSize) px needs this \(image.width)x\(image.height) photo resampled to \(finest.width)x\(finest.height), over the limit of \(TilePlan.largestLevelPixels / 1_000_000) megapixels; choose a larger minimum face size (--min-face) or turn tiling off")
+        }
         let (global, letterbox) = try singlePassCandidates(image, threads: threads)
         let single = { DetectionDecoder.weightedNMS(global, iouThreshold: self.configuration.iouThreshold, maximumFaces: self.configuration.maximumFaces)
             .map { DetectionDecoder.face($0, letterbox: letterbox, variant: self.configuration.variant) } }
-        guard let plan = TilePlan(width: image.width, height: image.height, minimumFaceSize: configuration.minimumFaceSize, inputSize: n) else {
-            return single()
-        }
+        guard let plan else { return single() }
         if configuration.tiling == .automatic {
             let faces = single()
             let longSide = Double(max(image.width, image.height))
