@@ -162,3 +162,34 @@ private func emitFusion(_ output: Output, _ model: String, _ threads: Int, _ bat
                 table: pad(model, 26) + String(format: "threads %d  batch %d  fused %8.3f ms  layer by layer %8.3f ms  fused %.2fx",
                                                 threads, batch, fused.medianMs, layer.medianMs, layer.medianMs / fused.medianMs))
 }
+
+/// `bench tiles`: what multi-scale tiled detection costs per photo (decoded image in memory):
+/// the single pass (tiling off) and the default detector, timed in alternation, for a portrait,
+/// the 2048×922 Solvay photo and a 20-MP photo; and tiling forced on the portrait.
+func runTilesBench(output: Output) async throws {
+    if !output.json { print("\n# tiles — \(buildDescription); BlazeFace back, detection of a decoded photo (JPEG decoding excluded), single pass vs default (tiled) in alternation") }
+    let photos = ["barack_obama/official_portrait_2012.jpg", "group/solvay1927_colorized.jpg", "group/iss_morgan_hague_flickr48708316717.jpg"]
+    let weights = try await benchStore().load(.blazefaceBack)
+    for file in photos {
+        let path = "../shared/images/" + file
+        guard FileManager.default.fileExists(atPath: path) else { throw FaceKitError.invalidArgument("bench tiles needs the sample photo \(path)") }
+        let image = try ImageDecoder().decode(contentsOfFile: path)
+        for threads in [1, 2] {
+            let single = try FaceDetector(configuration: .init(threads: ThreadCount(threads), tiling: .off), weights: weights)
+            let tiled = try FaceDetector(configuration: .init(threads: ThreadCount(threads)), weights: weights)
+            let always = try FaceDetector(configuration: .init(threads: ThreadCount(threads), tiling: .always), weights: weights)
+            let faces = (try single.detect(in: image).count, try tiled.detect(in: image).count, try always.detect(in: image).count)
+            let (a, b) = try measureInterleaved(seconds: 2, minimumRounds: 3, { _ = try single.detect(in: image) }, { _ = try tiled.detect(in: image) })
+            // Forced tiling differs from the default only on a close-up: the portrait (the first photo).
+            let forced = file == photos[0] ? try measure(seconds: 1) { _ = try always.detect(in: image) } : b
+            let tiles = tiled.tileCounts(width: image.width, height: image.height)
+            output.emit([("photo", file), ("width", image.width), ("height", image.height), ("threads", threads),
+                         ("tiles", tiles.reduce(0, +)), ("single_ms", a.medianMs), ("default_ms", b.medianMs), ("always_ms", forced.medianMs),
+                         ("default_over_single", b.medianMs / a.medianMs),
+                         ("faces_single", faces.0), ("faces_default", faces.1), ("faces_always", faces.2)],
+                        table: String(format: "%@ %dx%d threads %d: tiles %@ = %d; single %8.1f ms (%d faces), default %8.1f ms (%d faces, %.2fx), always %8.1f ms (%d faces)",
+                                      pad(file, 46), image.width, image.height, threads, "\(tiles)", tiles.reduce(0, +),
+                                      a.medianMs, faces.0, b.medianMs, faces.1, b.medianMs / a.medianMs, forced.medianMs, faces.2))
+        }
+    }
+}

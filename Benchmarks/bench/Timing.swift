@@ -58,7 +58,7 @@ func measure(seconds: Double = 0.3, _ body: () throws -> Void) rethrows -> Measu
 /// speed drifts by tens of percent, this compares two ways of doing the same work fairly.
 /// Which of the two runs first swaps every round (running second was measured to be worth
 /// a few percent).
-func measureInterleaved(seconds: Double, _ first: () throws -> Void, _ second: () throws -> Void) rethrows -> (Measurement, Measurement) {
+func measureInterleaved(seconds: Double, minimumRounds: Int = 10, _ first: () throws -> Void, _ second: () throws -> Void) rethrows -> (Measurement, Measurement) {
     try first(); try second()
     var samples: ([Double], [Double]) = ([], [])
     func time(_ body: () throws -> Void) rethrows -> Double {
@@ -67,7 +67,7 @@ func measureInterleaved(seconds: Double, _ first: () throws -> Void, _ second: (
         return Double(benchClock() - t0) / 1e6
     }
     let start = DispatchTime.now().uptimeNanoseconds
-    while fixedIterations.map({ samples.0.count < $0 }) ?? (samples.0.count < 10 || Double(DispatchTime.now().uptimeNanoseconds - start) < seconds * 1e9) {
+    while fixedIterations.map({ samples.0.count < $0 }) ?? (samples.0.count < minimumRounds || Double(DispatchTime.now().uptimeNanoseconds - start) < seconds * 1e9) {
         if samples.0.count % 2 == 0 {
             samples.0.append(try time(first)); samples.1.append(try time(second))
         } else {

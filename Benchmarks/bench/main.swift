@@ -1,4 +1,5 @@
-// `swift run -c release bench [kernels] [detector] [embedder] [fusion] [gallery] [weights] [--json]`
+// `swift run -c release bench [kernels] [detector] [embedder] [fusion] [gallery] [weights] [tiles] [--json]`
+// (`tiles` runs only when named: it detects in a 20-MP photo many times.)
 //
 // Speed is measured here, never asserted in tests. The micro-kernels are chosen at start-up
 // from the CPU's features; `FACEKIT_KERNELS=baseline|avx2|avx512` forces one, and every JSON
@@ -8,9 +9,9 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 let json = arguments.contains("--json")
 let suites = arguments.filter { !$0.hasPrefix("--") }
-let known = ["kernels", "detector", "embedder", "fusion", "gallery", "weights"]
+let known = ["kernels", "detector", "embedder", "fusion", "gallery", "weights", "tiles"]
 if arguments.contains("--help") || arguments.contains("-h") {
-    print("usage: bench [\(known.joined(separator: "|"))]... [--json]\n  With no suite, runs all of them.")
+    print("usage: bench [\(known.joined(separator: "|"))]... [--json]\n  With no suite, runs all of them but tiles.")
     exit(0)
 }
 for s in suites where !known.contains(s) {
@@ -25,6 +26,7 @@ do {
     if suites.isEmpty || suites.contains("fusion") { try await runFusionBench(output: output) }
     if suites.isEmpty || suites.contains("gallery") { try await runGalleryBench(output: output) }
     if suites.isEmpty || suites.contains("weights") { try await runWeightsBench(output: output) }
+    if suites.contains("tiles") { try await runTilesBench(output: output) }
 } catch {
     FileHandle.standardError.write(Data("bench: \(error)\n".utf8))
     exit(1)

@@ -4,6 +4,7 @@ import FaceKitSupport
 import Foundation
 
 extension DetectorVariant: ExpressibleByArgument {}
+extension TilingMode: ExpressibleByArgument {}
 
 /// Detector options shared by every command that finds faces.
 struct DetectorOptions: ParsableArguments {
@@ -19,11 +20,19 @@ struct DetectorOptions: ParsableArguments {
     @Option(help: "Threads per inference (default: all processors).")
     var threads: Int?
 
+    @Option(help: "Smallest face to find, in pixels of the photo (back model; default 20). Large photos are also searched in tiles at finer scales to reach it.")
+    var minFace: Double = 20
+
+    @Option(help: "Tiles at finer scales (back model): automatic (default: when the photo is large for --min-face, except close-ups), always, or off (the single pass only).")
+    var tiling: TilingMode = .automatic
+
     func configuration() throws -> FaceDetector.Configuration {
         guard (0...1).contains(minScore) else { throw ValidationError("--min-score must lie in [0, 1]") }
         if let maxFaces, maxFaces < 1 { throw ValidationError("--max-faces must be at least 1") }
+        guard minFace.isFinite, minFace >= 1 else { throw ValidationError("--min-face must be at least 1 (pixels)") }
         return FaceDetector.Configuration(variant: variant, minimumScore: minScore, maximumFaces: maxFaces,
-                                          threads: threads.map { ThreadCount($0) } ?? .automatic)
+                                          threads: threads.map { ThreadCount($0) } ?? .automatic,
+                                          minimumFaceSize: minFace, tiling: tiling)
     }
 }
 

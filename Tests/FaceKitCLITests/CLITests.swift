@@ -64,6 +64,11 @@ struct CLI {
         let annotated = try Shared.temporaryDirectory().appendingPathComponent("a.png").path
         let a = try CLI.run(["detect", "--model", "front", CLI.image("eileen_collins/skimage_astronaut.png"), "--annotate", annotated])
         #expect(a.status == 0 && FileManager.default.fileExists(atPath: annotated))
+        // The Solvay photo: the single pass (--tiling off) and the default tiled detection.
+        let solvay = CLI.image("group/solvay1927_colorized.jpg")
+        let single = try CLI.run(["detect", "--json", "--tiling", "off", solvay]), tiled = try CLI.run(["detect", "--json", solvay])
+        #expect((try single.json()["faces"] as? [[String: Any]])?.count == 30)
+        #expect((try tiled.json()["faces"] as? [[String: Any]])?.count == 29)
     }
 
     @Test("JSON keys come in the documented order, and file names are escaped")
@@ -174,6 +179,10 @@ struct CLI {
         #expect(r.stderr.split(separator: "\n").count == 1)
         let usage = try CLI.run(["detect", "--min-score", "7", CLI.image("eileen_collins/skimage_astronaut.png")])
         #expect(usage.status != 0 && usage.stderr.contains("--min-score"))
+        let minFace = try CLI.run(["detect", "--min-face", "0", CLI.image("eileen_collins/skimage_astronaut.png")])
+        #expect(minFace.status != 0 && minFace.stderr.contains("--min-face"))
+        let tiling = try CLI.run(["detect", "--tiling", "sometimes", CLI.image("eileen_collins/skimage_astronaut.png")])
+        #expect(tiling.status != 0 && tiling.stderr.contains("--tiling"))
         let verify = try CLI.run(["weights", "verify"])
         #expect(verify.status == 0 && verify.stdout.contains("arcface-se-mobilefacenet: OK"))
         let verifyJSON = try CLI.run(["weights", "verify", "--json", "blazeface-front"])

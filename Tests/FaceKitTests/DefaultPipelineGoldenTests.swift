@@ -93,6 +93,15 @@ func cropShift(_ ours: AffineMatrix, _ reference: [[Double]]) -> Double {
         try await FaceRecognizer(store: TestModels.shared.store)
     }
 
+    /// The default pipeline with the single-pass detector (tiling off): TensorFlow's reference
+    /// has no tiles, and on the Solvay photo tiling finds the faces the single pass misses.
+    static func singlePassRecognizer() async throws -> FaceRecognizer {
+        try await FaceRecognizer(configuration: .init(detector: .init(tiling: .off)), store: TestModels.shared.store)
+    }
+
+    /// Photos on which the default (tiled) detector gives more than the single pass, by design.
+    static let tiledPhotos: Set<String> = ["group/solvay1927_colorized.jpg"]
+
     @Test("the default configuration is back + refinement + template alignment")
     func defaults() async throws {
         let r = try await Self.recognizer()
@@ -104,7 +113,7 @@ func cropShift(_ ours: AffineMatrix, _ reference: [[Double]]) -> Double {
     @Test("FaceRecognizer's default pipeline matches TensorFlow on every sample photo", arguments: photos)
     func photo(photo: String) async throws {
         try GoldenCases.require(photo)
-        let recognizer = try await Self.recognizer()
+        let recognizer = Self.tiledPhotos.contains(photo) ? try await Self.singlePassRecognizer() : try await Self.recognizer()
         let reference = try DefaultPipelineReference.faces(photo)
         let image = try ImageDecoder().decode(contentsOfFile: Shared.images.appendingPathComponent(photo).path)
         let faces = try recognizer.faces(in: image)

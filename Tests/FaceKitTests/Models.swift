@@ -29,6 +29,18 @@ actor TestModels {
         return e
     }
 
+    private var singlePassDetectors: [DetectorVariant: FaceDetector] = [:]
+
+    /// The detector with tiling off: the single pass TensorFlow's reference was made with.
+    static func singlePass(_ variant: DetectorVariant) async throws -> FaceDetector { try await shared.singlePassDetector(variant) }
+
+    func singlePassDetector(_ variant: DetectorVariant) async throws -> FaceDetector {
+        if let d = singlePassDetectors[variant] { return d }
+        let d = try FaceDetector(configuration: .init(variant: variant, tiling: .off), weights: try await weights(variant.model))
+        singlePassDetectors[variant] = d
+        return d
+    }
+
     func detector(_ variant: DetectorVariant) async throws -> FaceDetector {
         if let d = detectors[variant] { return d }
         let d = try FaceDetector(configuration: .init(variant: variant), weights: try await weights(variant.model))

@@ -75,7 +75,8 @@ import Testing
         let image = try ImageDecoder().decode(contentsOfFile: Shared.images.appendingPathComponent("group/solvay1927_colorized.jpg").path)
         let astronaut = try ImageDecoder().decode(contentsOfFile: Shared.images.appendingPathComponent("eileen_collins/skimage_astronaut.png").path)
         let results = try recognizer.faces(in: [image, astronaut, image])
-        try #require(results.map(\.count) == [30, 1, 30], "\(results.map(\.count))")
+        // The default detector tiles the Solvay photo: 29 faces (the single pass gave 30 boxes).
+        try #require(results.map(\.count) == [29, 1, 29], "\(results.map(\.count))")
         let single = try await TestModels.shared.embedder()
         for (k, faces) in results.enumerated() {
             for (i, face) in faces.enumerated() {

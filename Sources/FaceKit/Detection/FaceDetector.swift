@@ -26,19 +26,30 @@ public final class FaceDetector: Sendable {
         public var maximumFaces: Int?
         /// Threads the kernels may use per call (default: all processors).
         public var threads: ThreadCount
+        /// The smallest face, in pixels of the photo (box side), the back model should find
+        /// (default 20). When the single pass cannot see faces that small, the photo is also
+        /// searched in tiles at finer scales (see ``tiling``). Not used by the front model.
+        /// Detection throws ``FaceKitError/invalidArgument(_:)`` when the finest scale would
+        /// exceed 128 megapixels (a tiny minimum on a huge photo).
+        public var minimumFaceSize: Double
+        /// Whether the back model also runs on tiles at finer scales (default
+        /// ``TilingMode/automatic``; ``TilingMode/off`` gives the single pass alone).
+        public var tiling: TilingMode
 
         /// Creates a configuration; the defaults are the pipeline's.
         public init(variant: DetectorVariant = .back, minimumScore: Double = 0.5, iouThreshold: Double = 0.3,
-                    maximumFaces: Int? = nil, threads: ThreadCount = .automatic) {
+                    maximumFaces: Int? = nil, threads: ThreadCount = .automatic,
+                    minimumFaceSize: Double = 20, tiling: TilingMode = .automatic) {
             self.variant = variant; self.minimumScore = minimumScore; self.iouThreshold = iouThreshold
             self.maximumFaces = maximumFaces; self.threads = threads
+            self.minimumFaceSize = minimumFaceSize; self.tiling = tiling
         }
     }
 
     /// The settings this detector was made with.
     public let configuration: Configuration
     let network: BlazeFaceNetwork
-    private let pool = WorkspacePool<BlazeFaceNetwork.Workspace>()
+    let pool = WorkspacePool<BlazeFaceNetwork.Workspace>()
 
     /// Loads the variant's weights through `store` (finding, verifying, converting as needed).
     public convenience init(configuration: Configuration = Configuration(), store: WeightStore = WeightStore()) async throws {
@@ -55,6 +66,9 @@ public final class FaceDetector: Sendable {
         guard configuration.minimumScore >= 0, configuration.minimumScore <= 1,
               configuration.iouThreshold >= 0, configuration.iouThreshold <= 1, (configuration.maximumFaces ?? 1) >= 0 else {
             throw FaceKitError.invalidArgument("minimum score and IoU threshold must lie in [0, 1], maximum faces must not be negative")
+        }
+        guard configuration.minimumFaceSize.isFinite, configuration.minimumFaceSize >= 1 else {
+            throw FaceKitError.invalidArgument("the minimum face size must be at least 1 pixel, got \(configuration.minimumFaceSize)")
         }
         self.configuration = configuration
         network = try BlazeFaceNetwork(variant: configuration.variant, weights: weights)
@@ -73,7 +87,8 @@ public final class FaceDetector: Sendable {
     /// Several images are shared out whole between the threads (with work stealing), each
     /// image running the network on one thread: BlazeFace back's activations (128×128×24 per
     /// image) overflow the L2 cache when batched, and threads that split every layer of one
-    /// image wait for each other at every layer. A single image uses all threads per layer.
+    /// image wait for each other at every layer. A single image uses all threads per layer for
+    /// its single pass, and shares its tiles (``Configuration/tiling``) out between the threads.
     public func detect(in images: [RGBImage]) throws -> [[DetectedFace]] {
         guard images.count > 1 else { return images.isEmpty ? [] : [try detectOne(images[0], threads: configuration.threads)] }
         let results = ResultList<[DetectedFace]>(count: images.count)
@@ -84,6 +99,14 @@ public final class FaceDetector: Sendable {
     }
 
     private func detectOne(_ image: RGBImage, threads: ThreadCount) throws -> [DetectedFace] {
+        if configuration.variant == .back && configuration.tiling != .off { return try detectTiled(image, threads: threads) }
+        let (candidates, box) = try singlePassCandidates(image, threads: threads)
+        return DetectionDecoder.weightedNMS(candidates, iouThreshold: configuration.iouThreshold, maximumFaces: configuration.maximumFaces)
+            .map { DetectionDecoder.face($0, letterbox: box, variant: configuration.variant) }
+    }
+
+    /// The single pass: the whole image letterboxed into the input; candidates in the letterbox's unit square.
+    func singlePassCandidates(_ image: RGBImage, threads: ThreadCount) throws -> ([Candidate], Letterbox) {
         let n = configuration.variant.inputSize
         return try pool.with(fits: { $0.batch == 1 }, make: { try BlazeFaceNetwork.Workspace(network: network, batch: 1) }) { ws in
             let box = image.letterboxResized(to: n, scale: 1 / 127.5, offset: -1, into: ws.input.data)
@@ -95,10 +118,8 @@ public final class FaceDetector: Sendable {
                     network.collect(ws, image: 0, scores: s.baseAddress!, regressors: r.baseAddress!)
                 }
             }
-            let candidates = DetectionDecoder.candidates(scores: scores, regressors: regressors, inputSize: n,
-                                                         minimumScore: configuration.minimumScore)
-            return DetectionDecoder.weightedNMS(candidates, iouThreshold: configuration.iouThreshold, maximumFaces: configuration.maximumFaces)
-                .map { DetectionDecoder.face($0, letterbox: box, variant: configuration.variant) }
+            return (DetectionDecoder.candidates(scores: scores, regressors: regressors, inputSize: n,
+                                                minimumScore: configuration.minimumScore), box)
         }
     }
 
