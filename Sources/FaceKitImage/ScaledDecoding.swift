@@ -78,14 +78,17 @@ extension ImageDecoder {
     /// is the exact path. The pixel budget applies to what the decode holds (see
     /// ``pixelBudget``).
     public func decode(_ encoded: EncodedImage, minimumLongerSide: Int) throws -> ScaledImage {
-        var reduction = 1
-        if encoded.format == .jpeg {
-            // The header alone (the budget is checked by the decode, at the reduction chosen).
-            let header = try encoded.data.withUnsafeBytes { try jpegHeader($0, source: encoded.source, checksBudget: false) }
-            let longer = max(header.width, header.height)
-            reduction = reductions(for: encoded).first { (longer + $0 - 1) / $0 >= minimumLongerSide } ?? 1
-        }
-        return try decode(encoded, region: nil, reduction: reduction)
+        try decode(encoded, region: nil, reduction: try reduction(for: encoded, minimumLongerSide: minimumLongerSide))
+    }
+
+    /// The largest reduction of ``reductions(for:)`` that keeps the longer side of `encoded` at
+    /// least `minimumLongerSide` pixels (1 when none does). Reads only the header.
+    public func reduction(for encoded: EncodedImage, minimumLongerSide: Int) throws -> Int {
+        guard encoded.format == .jpeg else { return 1 }
+        // The header alone: the budget is checked by the decode, at the reduction chosen.
+        let header = try encoded.data.withUnsafeBytes { try jpegHeader($0, source: encoded.source, checksBudget: false) }
+        let longer = max(header.width, header.height)
+        return reductions(for: encoded).first { (longer + $0 - 1) / $0 >= minimumLongerSide } ?? 1
     }
 
     /// Decodes `encoded` whole at full size: the same pixels as ``decode(_:source:)-(Data,_)``.

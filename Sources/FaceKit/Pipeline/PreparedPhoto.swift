@@ -1,0 +1,141 @@
+// The recognizer on photo files, decoding each photo only at the sizes the networks need: the
+// detector's view at least twice its input side, then each face at least twice the aligned
+// crop's side (a region around the face, or the whole photo when that is cheaper). A photo
+// small enough that its detector view would be its full size is decoded once, exactly.
+import FaceKitImage
+
+/// A photo ready for ``FaceRecognizer``: its bytes and the decode the detector runs on.
+///
+/// Make one with ``FaceRecognizer/prepare(_:decoder:)``; that is the decoding half of the work,
+/// which can run ahead on another task while the networks run on the previous photo.
+public struct PreparedPhoto: Sendable {
+    /// The photo's bytes.
+    public let encoded: EncodedImage
+    /// The detector's view of the photo.
+    public let overview: ScaledImage
+    /// The decoder the further decodes use.
+    public let decoder: ImageDecoder
+}
+
+extension FaceRecognizer {
+    /// Decodes the detector's view of `encoded`: reduced (JPEG) so that its longer side keeps
+    /// at least twice the detector's input side when that reduces it 4× or more; otherwise at
+    /// full size, exactly as ``ImageDecoder/decode(contentsOfFile:)`` (a 2× reduction would
+    /// save little, and the faces of such a photo need the full size anyway).
+    public func prepare(_ encoded: EncodedImage, decoder: ImageDecoder = ImageDecoder()) throws -> PreparedPhoto {
+        var reduction = try decoder.reduction(for: encoded, minimumLongerSide: 2 * detector.configuration.variant.inputSize)
+        if reduction < 4 { reduction = 1 }
+        return PreparedPhoto(encoded: encoded, overview: try decoder.decode(encoded, region: nil, reduction: reduction), decoder: decoder)
+    }
+
+    /// Reads and prepares the photo file at `path` (see ``prepare(_:decoder:)``).
+    public func prepare(contentsOfFile path: String, decoder: ImageDecoder = ImageDecoder()) throws -> PreparedPhoto {
+        try prepare(try decoder.encodedImage(contentsOfFile: path), decoder: decoder)
+    }
+
+    /// Every face of `photo`, best detection score first, in full-size upright coordinates.
+    public func faces(in photo: PreparedPhoto) throws -> [RecognizedFace] {
+        let found = try detector.detect(in: photo.overview.image).map { $0.mapped(from: photo.overview) }
+        return try recognize(found, in: photo)
+    }
+
+    /// The face of `photo` that `choice` picks, as ``face(in:choosing:source:)`` does for a decoded image.
+    public func face(in photo: PreparedPhoto, choosing choice: FaceChoice = .only) throws -> RecognizedFace {
+        let found = try detector.detect(in: photo.overview.image).map { $0.mapped(from: photo.overview) }
+        return try recognize([found[try choice.position(among: found, source: photo.encoded.source)]], in: photo)[0]
+    }
+
+    /// The main face (highest detection score) of `photo`.
+    public func mainFace(in photo: PreparedPhoto) throws -> RecognizedFace {
+        guard let best = try detector.detect(in: photo.overview.image).first else {
+            throw FaceKitError.noFace(source: photo.encoded.source)
+        }
+        return try recognize([best.mapped(from: photo.overview)], in: photo)[0]
+    }
+
+    /// Aligns and embeds faces found in `photo` (full-size coordinates): the crop half of the
+    /// fast path, on its own for tests.
+    package func recognize(_ faces: [DetectedFace], in photo: PreparedPhoto) throws -> [RecognizedFace] {
+        let views = try CropViews(faces, photo: photo, cropSide: AlignedFace.size)
+        var aligned: [AlignedFace] = []
+        for (face, view) in zip(faces, views.views) {
+            let local = face.mapped(to: view)
+            let crop = try aligner.align(try refinedDetection(of: local, in: view.image), in: view.image)
+            aligned.append(crop.expressed(in: view))
+        }
+        let embeddings = try embedder.embeddings(of: aligned)
+        return faces.indices.map { RecognizedFace(detection: faces[$0], aligned: aligned[$0], embedding: embeddings[$0]) }
+    }
+}
+
+/// The decode each face is aligned from.
+struct CropViews {
+    /// Crop side as a multiple of the face box side: the refiner's close-up (3×) and a margin.
+    static let context = 3.5
+    var views: [ScaledImage] = []
+
+    /// Each face needs its box side ≥ 2 × `cropSide` decoded pixels. One or two faces whose
+    /// regions are small are decoded as regions; otherwise the whole photo once, at the finest
+    /// reduction any face needs. The overview serves every face it is fine enough for.
+    init(_ faces: [DetectedFace], photo: PreparedPhoto, cropSide: Int) throws {
+        let overview = photo.overview
+        let reductions = photo.decoder.reductions(for: photo.encoded)
+        func reduction(_ face: DetectedFace) -> Int {
+            let side = max(face.box.width, face.box.height)
+            return reductions.first { side / Double($0) >= 2 * Double(cropSide) } ?? 1
+        }
+        func region(_ face: DetectedFace) -> (x: Double, y: Double, width: Double, height: Double) {
+            let side = Self.context * max(face.box.width, face.box.height), c = face.box.center
+            return (c.x - side / 2, c.y - side / 2, side, side)
+        }
+        let needs = faces.map { min(overview.scale, reduction($0)) }
+        let pending = faces.indices.filter { needs[$0] < overview.scale }
+        let fullArea = Double(overview.fullWidth * overview.fullHeight)
+        let regionArea = pending.reduce(0.0) { $0 + region(faces[$1]).width * region(faces[$1]).height }
+        var whole: ScaledImage? = nil
+        if pending.count > 2 || regionArea > 0.25 * fullArea, let finest = pending.map({ needs[$0] }).min() {
+            whole = try photo.decoder.decode(photo.encoded, region: nil, reduction: finest)
+        }
+        for (i, face) in faces.enumerated() {
+            if needs[i] >= overview.scale {
+                views.append(overview)
+            } else if let whole {
+                views.append(whole)
+            } else {
+                views.append(try photo.decoder.decode(photo.encoded, region: region(face), reduction: needs[i]))
+            }
+        }
+    }
+}
+
+extension DetectedFace {
+    /// The face in full-size coordinates, from coordinates of `view`.
+    func mapped(from view: ScaledImage) -> DetectedFace {
+        transformed(scale: Double(view.scale)) { view.fullSize(x: $0.x, y: $0.y) }
+    }
+
+    /// The face in coordinates of `view`, from full-size coordinates.
+    func mapped(to view: ScaledImage) -> DetectedFace {
+        transformed(scale: 1 / Double(view.scale)) { view.scaled(x: $0.x, y: $0.y) }
+    }
+
+    private func transformed(scale: Double, _ point: ((x: Double, y: Double)) -> (x: Double, y: Double)) -> DetectedFace {
+        func p(_ q: PixelPoint) -> PixelPoint { let r = point((q.x, q.y)); return PixelPoint(x: r.x, y: r.y) }
+        let origin = p(PixelPoint(x: box.x, y: box.y)), k = keypoints
+        return DetectedFace(
+            score: score, box: BoundingBox(x: origin.x, y: origin.y, width: box.width * scale, height: box.height * scale),
+            keypoints: FaceKeypoints(rightEye: p(k.rightEye), leftEye: p(k.leftEye), noseTip: p(k.noseTip), mouthCenter: p(k.mouthCenter),
+                                     rightEarTragion: p(k.rightEarTragion), leftEarTragion: p(k.leftEarTragion)),
+            variant: variant)
+    }
+}
+
+extension AlignedFace {
+    /// The crop with its transform taking full-size pixel-index coordinates instead of `view`'s.
+    func expressed(in view: ScaledImage) -> AlignedFace {
+        // view index = (full index + 0.5 − origin) / scale − 0.5
+        let s = 1 / Double(view.scale)
+        let fullToView = AffineMatrix(s, 0, (0.5 - view.originX) * s - 0.5, 0, s, (0.5 - view.originY) * s - 0.5)
+        return AlignedFace(uncheckedPixels: pixels, transform: transform.concatenating(fullToView), method: method)
+    }
+}
