@@ -1,4 +1,4 @@
-// `swift run -c release bench [kernels] [detector] [embedder] [gallery] [weights] [--json]`
+// `swift run -c release bench [kernels] [detector] [embedder] [end-to-end] [gallery] [weights] [--json]`
 //
 // Speed is measured here, never asserted in tests. The micro-kernels are chosen at start-up
 // from the CPU's features; `FACEKIT_KERNELS=baseline|avx2|avx512` forces one, and every JSON
@@ -8,7 +8,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 let json = arguments.contains("--json")
 let suites = arguments.filter { !$0.hasPrefix("--") }
-let known = ["kernels", "detector", "embedder", "gallery", "weights"]
+let known = ["kernels", "detector", "embedder", "end-to-end", "gallery", "weights"]
 if arguments.contains("--help") || arguments.contains("-h") {
     print("usage: bench [\(known.joined(separator: "|"))]... [--json]\n  With no suite, runs all of them.")
     exit(0)
@@ -22,6 +22,7 @@ do {
     if suites.isEmpty || suites.contains("kernels") { try runKernelBench(output: output) }
     if suites.isEmpty || suites.contains("detector") { try await runDetectorBench(output: output) }
     if suites.isEmpty || suites.contains("embedder") { try await runEmbedderBench(output: output) }
+    if suites.isEmpty || suites.contains("end-to-end") { try await runEndToEndBench(output: output) }
     if suites.isEmpty || suites.contains("gallery") { try await runGalleryBench(output: output) }
     if suites.isEmpty || suites.contains("weights") { try await runWeightsBench(output: output) }
 } catch {

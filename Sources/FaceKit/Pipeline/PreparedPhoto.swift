@@ -74,9 +74,11 @@ struct CropViews {
     static let context = 3.5
     var views: [ScaledImage] = []
 
-    /// Each face needs its box side ≥ 2 × `cropSide` decoded pixels. One or two faces whose
-    /// regions are small are decoded as regions; otherwise the whole photo once, at the finest
-    /// reduction any face needs. The overview serves every face it is fine enough for.
+    /// Each face needs its box side ≥ 2 × `cropSide` decoded pixels. The overview serves every
+    /// face it is fine enough for; the others share one decode at the finest reduction any of
+    /// them needs: of the region that covers them all when that is at most a quarter of the
+    /// photo (libjpeg then skips the rows above it, stops after its last row and transforms
+    /// only its columns), else of the whole photo.
     init(_ faces: [DetectedFace], photo: PreparedPhoto, cropSide: Int) throws {
         let overview = photo.overview
         let reductions = photo.decoder.reductions(for: photo.encoded)
@@ -84,27 +86,21 @@ struct CropViews {
             let side = max(face.box.width, face.box.height)
             return reductions.first { side / Double($0) >= 2 * Double(cropSide) } ?? 1
         }
-        func region(_ face: DetectedFace) -> (x: Double, y: Double, width: Double, height: Double) {
-            let side = Self.context * max(face.box.width, face.box.height), c = face.box.center
-            return (c.x - side / 2, c.y - side / 2, side, side)
-        }
         let needs = faces.map { min(overview.scale, reduction($0)) }
         let pending = faces.indices.filter { needs[$0] < overview.scale }
-        let fullArea = Double(overview.fullWidth * overview.fullHeight)
-        let regionArea = pending.reduce(0.0) { $0 + region(faces[$1]).width * region(faces[$1]).height }
-        var whole: ScaledImage? = nil
-        if pending.count > 2 || regionArea > 0.25 * fullArea, let finest = pending.map({ needs[$0] }).min() {
-            whole = try photo.decoder.decode(photo.encoded, region: nil, reduction: finest)
-        }
-        for (i, face) in faces.enumerated() {
-            if needs[i] >= overview.scale {
-                views.append(overview)
-            } else if let whole {
-                views.append(whole)
-            } else {
-                views.append(try photo.decoder.decode(photo.encoded, region: region(face), reduction: needs[i]))
+        var fine: ScaledImage? = nil
+        if let finest = pending.map({ needs[$0] }).min() {
+            var x0 = Double.infinity, y0 = Double.infinity, x1 = -Double.infinity, y1 = -Double.infinity
+            for i in pending {
+                let side = Self.context * max(faces[i].box.width, faces[i].box.height), c = faces[i].box.center
+                x0 = min(x0, c.x - side / 2); y0 = min(y0, c.y - side / 2); x1 = max(x1, c.x + side / 2); y1 = max(y1, c.y + side / 2)
             }
+            x0 = max(0, x0); y0 = max(0, y0)
+            x1 = min(Double(overview.fullWidth), x1); y1 = min(Double(overview.fullHeight), y1)
+            let small = x1 > x0 && y1 > y0 && (x1 - x0) * (y1 - y0) <= 0.25 * Double(overview.fullWidth * overview.fullHeight)
+            fine = try photo.decoder.decode(photo.encoded, region: small ? (x0, y0, x1 - x0, y1 - y0) : nil, reduction: finest)
         }
+        views = faces.indices.map { needs[$0] >= overview.scale ? overview : fine! }
     }
 }
 
