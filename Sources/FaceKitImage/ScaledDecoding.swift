@@ -112,7 +112,7 @@ extension ImageDecoder {
         }
         return try encoded.data.withUnsafeBytes { bytes in
             let orientation = appliesExifOrientation ? ExifOrientation.read(jpeg: bytes) : .up
-            let header = try jpegHeader(bytes, source: encoded.source, denominator: reduction)
+            let header = try jpegHeader(bytes, source: encoded.source, denominator: reduction, checksBudget: false)   // decodeJPEG checks what it holds
             let (w, h) = (header.width, header.height)               // stored, full size
             let (sw, sh) = (Int(header.info.outWidth), Int(header.info.outHeight))   // stored, reduced
             let transposes = orientation.swapsDimensions
