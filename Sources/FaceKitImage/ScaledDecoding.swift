@@ -101,8 +101,8 @@ extension ImageDecoder {
     /// at 1 and whole). The result may extend a little beyond `region` (JPEG block columns).
     ///
     /// - Throws: ``ImageError`` for damaged data or a decode over the pixel budget, and
-    ///   ``ImageError/invalidDimensions(width:height:)`` for a reduction other than 1, 2, 4, 8
-    ///   or a region outside the image.
+    ///   ``ImageError/invalidDimensions(width:height:)`` for a reduction other than 1, 2, 4, 8,
+    ///   a region outside the image or one with a non-finite value.
     public func decode(_ encoded: EncodedImage, region: (x: Double, y: Double, width: Double, height: Double)?,
                        reduction: Int) throws -> ScaledImage {
         guard [1, 2, 4, 8].contains(reduction) else { throw ImageError.invalidDimensions(width: reduction, height: reduction) }
@@ -121,12 +121,16 @@ extension ImageDecoder {
             if let region {
                 let stored = orientation.storedRect(x: region.x, y: region.y, width: region.width, height: region.height,
                                                     storedWidth: Double(w), storedHeight: Double(h))
-                let r = Double(reduction)
-                let c0 = max(0, Int((stored.x / r).rounded(.down))), c1 = min(sw, Int(((stored.x + stored.width) / r).rounded(.up)))
-                let r0 = max(0, Int((stored.y / r).rounded(.down))), r1 = min(sh, Int(((stored.y + stored.height) / r).rounded(.up)))
-                guard c0 < c1, r0 < r1 else {
-                    throw ImageError.invalidDimensions(width: Int(region.width), height: Int(region.height))
+                guard [region.x, region.y, region.width, region.height].allSatisfy(\.isFinite) else {
+                    throw ImageError.invalidDimensions(width: 0, height: 0)
                 }
+                // Clamped in floating point before converting, so no value can overflow an Int.
+                let r = Double(reduction)
+                func column(_ v: Double, _ rounding: FloatingPointRoundingRule) -> Int { Int(min(max((v / r).rounded(rounding), 0), Double(sw))) }
+                func row(_ v: Double, _ rounding: FloatingPointRoundingRule) -> Int { Int(min(max((v / r).rounded(rounding), 0), Double(sh))) }
+                let c0 = column(stored.x, .down), c1 = column(stored.x + stored.width, .up)
+                let r0 = row(stored.y, .down), r1 = row(stored.y + stored.height, .up)
+                guard c0 < c1, r0 < r1 else { throw ImageError.invalidDimensions(width: c1 - c0, height: r1 - r0) }
                 columns = c0..<c1; rows = r0..<r1
             }
             let part = try decodeJPEG(bytes, source: encoded.source, denominator: reduction, columns: columns, rows: rows)

@@ -72,6 +72,18 @@ import Testing
         }
     }
 
+    @Test("regions outside the image, non-finite or huge, and bad reductions are errors, not traps")
+    func badRegions() throws {
+        let encoded = try EncodedImage(Data(try Self.texture()))
+        for region in [(x: 500.0, y: 0.0, width: 10.0, height: 10.0), (x: .nan, y: 0, width: 10, height: 10),
+                       (x: 0, y: 0, width: .infinity, height: 10), (x: -1e300, y: -1e300, width: 1e300, height: 1e300)] {
+            #expect(throws: ImageError.self) { try ImageDecoder().decode(encoded, region: region, reduction: 1) }
+        }
+        let huge = try ImageDecoder().decode(encoded, region: (x: -1e300, y: -1e300, width: 3e300, height: 3e300), reduction: 2)
+        #expect(huge.image.width == 35 && huge.image.height == 23)
+        #expect(throws: ImageError.self) { try ImageDecoder().decode(encoded, region: nil, reduction: 3) }
+    }
+
     @Test("the pixel budget counts what a reduced decode holds")
     func budget() throws {
         let path = Shared.images.appendingPathComponent("group/iss_morgan_hague_flickr48708316717.jpg").path   // 5568x3712
