@@ -2,7 +2,8 @@
 // FaceKit: pure-Swift face detection, alignment, embedding and matching.
 //
 // Module layers (lower never imports higher):
-//   CTurboJPEG, CPNG, CWebP   thin system-library modules (C headers only)
+//   CPNG                      thin system-library module (libpng headers)
+//   CFaceKitCodecs            libjpeg decoding/encoding in C (setjmp stays in C), libwebp via dlopen
 //   CFaceKitCPU               cpuid/xgetbv: which instruction sets this CPU and OS allow
 //   FaceKitKernelABI          argument records and the table of micro-kernel entry points
 //   FaceKitKernels{Baseline,AVX2,AVX512}
@@ -41,15 +42,13 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
-        .systemLibrary(
-            name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
-            providers: [.apt(["libturbojpeg0-dev"]), .brew(["jpeg-turbo"])]),
-        .systemLibrary(
-            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
-            providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
-        .systemLibrary(
-            name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebp",
-            providers: [.apt(["libwebp-dev"]), .brew(["webp"])]),
+        // libpng through its headers and library on the default search paths (no pkg-config).
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        // libjpeg (jpeglib.h, linked) with its setjmp/longjmp error handling kept in C; libwebp
+        // loaded at run time with dlopen (no headers or link flag needed to build).
+        .target(
+            name: "CFaceKitCodecs",
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("dl", .when(platforms: [.linux]))]),
         .target(name: "CFaceKitCPU"),
         .target(name: "FaceKitKernelABI", path: "\(microKernels)/ABI"),
         .target(name: "FaceKitKernelsBaseline", dependencies: ["FaceKitKernelABI"], path: "\(microKernels)/Baseline"),
@@ -68,7 +67,7 @@ let package = Package(
             ],
             exclude: ["MicroKernels"]),
         .target(name: "FaceKitSupport", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "FaceKitImage", dependencies: ["CTurboJPEG", "CPNG", "CWebP", "FaceKitSupport"]),
+        .target(name: "FaceKitImage", dependencies: ["CFaceKitCodecs", "CPNG", "FaceKitSupport"]),
         .target(name: "FaceKitWeights", dependencies: ["FaceKitSupport"]),
         .target(
             name: "FaceKit",
@@ -83,7 +82,7 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             path: "Tests/FaceKitTestSupport"),
         .testTarget(name: "FaceKitTensorTests", dependencies: ["FaceKitTensor", "FaceKitTestSupport"]),
-        .testTarget(name: "FaceKitImageTests", dependencies: ["FaceKitImage", "FaceKitTestSupport", "CWebP", "CTurboJPEG"]),
+        .testTarget(name: "FaceKitImageTests", dependencies: ["FaceKitImage", "FaceKitTestSupport", "CFaceKitCodecs"]),
         .testTarget(name: "FaceKitWeightsTests", dependencies: ["FaceKitWeights", "FaceKitSupport", "FaceKitTestSupport"]),
         .testTarget(name: "FaceKitTests", dependencies: ["FaceKit", "FaceKitTestSupport"]),
         .testTarget(name: "FaceKitCLITests", dependencies: ["facekit", "FaceKitTestSupport"]),

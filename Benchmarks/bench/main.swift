@@ -1,4 +1,4 @@
-// `swift run -c release bench [kernels] [detector] [embedder] [fusion] [gallery] [weights] [tiles] [--json]`
+// `swift run -c release bench [kernels] [detector] [embedder] [fusion] [end-to-end] [gallery] [weights] [tiles] [--json]`
 // (`tiles` runs only when named: it detects in a 20-MP photo many times.)
 //
 // Speed is measured here, never asserted in tests. The micro-kernels are chosen at start-up
@@ -9,7 +9,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 let json = arguments.contains("--json")
 let suites = arguments.filter { !$0.hasPrefix("--") }
-let known = ["kernels", "detector", "embedder", "fusion", "gallery", "weights", "tiles"]
+let known = ["kernels", "detector", "embedder", "fusion", "end-to-end", "gallery", "weights", "tiles"]
 if arguments.contains("--help") || arguments.contains("-h") {
     print("usage: bench [\(known.joined(separator: "|"))]... [--json]\n  With no suite, runs all of them but tiles.")
     exit(0)
@@ -24,6 +24,7 @@ do {
     if suites.isEmpty || suites.contains("detector") { try await runDetectorBench(output: output) }
     if suites.isEmpty || suites.contains("embedder") { try await runEmbedderBench(output: output) }
     if suites.isEmpty || suites.contains("fusion") { try await runFusionBench(output: output) }
+    if suites.isEmpty || suites.contains("end-to-end") { try await runEndToEndBench(output: output) }
     if suites.isEmpty || suites.contains("gallery") { try await runGalleryBench(output: output) }
     if suites.isEmpty || suites.contains("weights") { try await runWeightsBench(output: output) }
     if suites.contains("tiles") { try await runTilesBench(output: output) }

@@ -2,11 +2,10 @@
 //
 // The format comes from the content. The pixel budget is checked from the header
 // before any pixel buffer is allocated. The C libraries are used only through APIs
-// that return errors (TurboJPEG's tj*, libpng's png_image_*, libwebp's WebPDecode*),
-// so no error path can reach exit(), abort() or a longjmp across Swift frames.
+// that return errors (libjpeg through CFaceKitCodecs, whose setjmp/longjmp stay in C;
+// libpng's png_image_*; libwebp's WebPDecode*, loaded at run time), so no error path can
+// reach exit(), abort() or a longjmp across Swift frames.
 import CPNG
-import CTurboJPEG
-import CWebP
 import Foundation
 
 /// Reads images from files or bytes into ``RGBImage``.
@@ -17,6 +16,8 @@ public struct ImageDecoder: Sendable {
     public var maximumFileSize: Int
     /// Whether a JPEG's EXIF orientation is applied (default true).
     public var appliesExifOrientation: Bool
+    /// The libwebp names to load instead of the default ones (tests of a missing library).
+    package var webPLibraryNames: [String]? = nil
 
     /// Creates a decoder.
     public init(pixelBudget: Int = 64_000_000, maximumFileSize: Int = 256 << 20, appliesExifOrientation: Bool = true) {
@@ -27,28 +28,7 @@ public struct ImageDecoder: Sendable {
 
     /// Decodes the image file at `path`.
     public func decode(contentsOfFile path: String) throws -> RGBImage {
-        let url = URL(fileURLWithPath: path)
-        let size: Int
-        do {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            if let type = attributes[.type] as? FileAttributeType, type == .typeDirectory {
-                throw ImageError.unreadable(source: path, reason: "it is a directory")
-            }
-            size = (attributes[.size] as? NSNumber)?.intValue ?? 0
-        } catch let error as ImageError {
-            throw error
-        } catch {
-            throw ImageError.unreadable(source: path, reason: FileManager.default.fileExists(atPath: path)
-                                        ? "permission denied or not a regular file" : "no such file")
-        }
-        guard size <= maximumFileSize else {
-            throw ImageError.fileTooLarge(source: path, bytes: size, limit: maximumFileSize)
-        }
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ImageError.unreadable(source: path, reason: "\(error.localizedDescription)")
-        }
-        return try decode(data, source: path)
+        try decode(try readFile(path), source: path)
     }
 
     /// Decodes image bytes; `source` names them in errors.
@@ -61,7 +41,7 @@ public struct ImageDecoder: Sendable {
             let format = ImageFormat.detect(bytes)
             switch format {
             case .jpeg:
-                let image = try decodeJPEG(bytes, source: source)
+                let image = try decodeJPEG(bytes, source: source).image
                 return appliesExifOrientation ? image.applying(ExifOrientation.read(jpeg: bytes)) : image
             case .png: return try decodePNG(bytes, source: source)
             case .webp: return try decodeWebP(bytes, source: source)
@@ -80,58 +60,6 @@ public struct ImageDecoder: Sendable {
         guard w * h <= pixelBudget else {
             throw ImageError.tooLarge(source: source, width: w, height: h, budget: pixelBudget)
         }
-    }
-
-    // MARK: JPEG (TurboJPEG: accurate integer DCT and fancy upsampling, libjpeg's defaults)
-
-    func decodeJPEG(_ bytes: UnsafeRawBufferPointer, source: String) throws -> RGBImage {
-        guard let handle = tjInitDecompress() else {
-            throw ImageError.corrupt(source: source, detail: "cannot initialise the JPEG decoder")
-        }
-        defer { tjDestroy(handle) }
-        let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        var w: Int32 = 0, h: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
-        if tjDecompressHeader3(handle, base, UInt(bytes.count), &w, &h, &subsampling, &colorspace) != 0 {
-            let message = String(cString: tjGetErrorStr2(handle))
-            if !hasEndOfImage(bytes) {
-                throw ImageError.truncated(source: source, detail: "JPEG header: \(message)")
-            }
-            throw ImageError.corrupt(source: source, detail: "JPEG header: \(message)")
-        }
-        if colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue) {
-            throw ImageError.unsupportedColorSpace(source: source, colorSpace: "CMYK JPEG")
-        }
-        if w <= 0 || h <= 0 {   // TurboJPEG reports 0x0 when the data ends before the frame header
-            if !hasEndOfImage(bytes) {
-                throw ImageError.truncated(source: source, detail: "JPEG data ends before the frame header")
-            }
-            throw ImageError.corrupt(source: source, detail: "JPEG has no frame header")
-        }
-        try checkBudget(Int(w), Int(h), source)
-        var pixels = [UInt8](repeating: 0, count: Int(w) * Int(h) * 3)
-        let status = pixels.withUnsafeMutableBufferPointer { out in
-            tjDecompress2(handle, base, UInt(bytes.count), out.baseAddress, w, 0, h, Int32(TJPF_RGB.rawValue), 0)
-        }
-        if status != 0 {
-            // TurboJPEG reports libjpeg's warnings (premature end, corrupt data) as -1 too;
-            // FaceKit treats them as errors rather than returning a grey-filled image.
-            let message = String(cString: tjGetErrorStr2(handle))
-            if message.contains("Premature end") || !hasEndOfImage(bytes) {
-                throw ImageError.truncated(source: source, detail: message)
-            }
-            throw ImageError.corrupt(source: source, detail: message)
-        }
-        return RGBImage(uncheckedWidth: Int(w), height: Int(h), pixels: pixels)
-    }
-
-    func hasEndOfImage(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var n = bytes.count
-        while n >= 2 {   // allow trailing padding after EOI
-            if bytes[n - 2] == 0xFF && bytes[n - 1] == 0xD9 { return true }
-            if bytes[n - 1] != 0 && bytes[n - 1] != 0xFF && bytes[n - 1] != 0x0A { return false }
-            n -= 1
-        }
-        return false
     }
 
     // MARK: PNG (libpng simplified API)
@@ -209,30 +137,5 @@ public struct ImageDecoder: Sendable {
             return .truncated(source: source, detail: "PNG: \(text)")
         }
         return .corrupt(source: source, detail: "PNG: \(text.isEmpty ? "unknown libpng error" : text)")
-    }
-
-    // MARK: WebP
-
-    func decodeWebP(_ bytes: UnsafeRawBufferPointer, source: String) throws -> RGBImage {
-        let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        // RIFF size field: the file must hold 8 + size bytes.
-        let riffSize = Int(bytes[4]) | Int(bytes[5]) << 8 | Int(bytes[6]) << 16 | Int(bytes[7]) << 24
-        let truncated = bytes.count < 8 + riffSize
-        var w: Int32 = 0, h: Int32 = 0
-        guard WebPGetInfo(base, bytes.count, &w, &h) != 0 else {
-            if truncated { throw ImageError.truncated(source: source, detail: "WebP ends at byte \(bytes.count) of \(8 + riffSize)") }
-            throw ImageError.corrupt(source: source, detail: "WebP header is invalid")
-        }
-        try checkBudget(Int(w), Int(h), source)
-        var pixels = [UInt8](repeating: 0, count: Int(w) * Int(h) * 3)
-        let stride = Int(w) * 3
-        let result = pixels.withUnsafeMutableBufferPointer { out in
-            WebPDecodeRGBInto(base, bytes.count, out.baseAddress, out.count, Int32(stride))
-        }
-        guard result != nil else {
-            if truncated { throw ImageError.truncated(source: source, detail: "WebP ends at byte \(bytes.count) of \(8 + riffSize)") }
-            throw ImageError.corrupt(source: source, detail: "WebP bitstream could not be decoded")
-        }
-        return RGBImage(uncheckedWidth: Int(w), height: Int(h), pixels: pixels)
     }
 }

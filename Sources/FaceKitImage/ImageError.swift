@@ -22,6 +22,9 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidDimensions(width: Int, height: Int)
     /// Encoding or writing an image failed.
     case writeFailed(destination: String, reason: String)
+    /// The format is supported, but the library that decodes it is not installed (WebP needs
+    /// libwebp's runtime library, loaded when the first WebP file is read).
+    case decoderUnavailable(source: String, format: String, detail: String)
 
     public var description: String {
         switch self {
@@ -38,6 +41,9 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(s): \(c) images are not supported; convert the image to RGB first"
         case let .invalidDimensions(w, h): return "invalid image dimensions \(w)x\(h)"
         case let .writeFailed(d, r): return "\(d): cannot write the image (\(r))"
+        case let .decoderUnavailable(s, f, d):
+            return "\(s): reading \(f) needs the \(f) runtime library, which could not be loaded (\(d)); "
+                + WebPLibrary.installAdvice
         }
     }
 }

@@ -57,14 +57,8 @@ struct EmbedCommand: AsyncParsableCommand {
             }
         }
         var failures = Failures()
-        await forEachImage(expandImagePaths(images), label: "embedding", failures: &failures) { path, image in
-            let faces: [(DetectedFace?, AlignedFace, FaceEmbedding)]
-            if let recognizer {
-                faces = try recognizer.faces(in: image).map { ($0.detection, $0.aligned, $0.embedding) }
-            } else {
-                let crop = try AlignedFace(alignedImage: image)
-                faces = [(nil, crop, try embedder.embedding(of: crop))]
-            }
+        let paths = expandImagePaths(images)
+        let report = { (path: String, faces: [(DetectedFace?, AlignedFace, FaceEmbedding)]) throws in
             if let saveCrops {
                 let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
                 for (i, face) in faces.enumerated() {
@@ -86,6 +80,16 @@ struct EmbedCommand: AsyncParsableCommand {
                 }
             }
         }
+        if let recognizer {
+            await forEachPhoto(paths, recognizer: recognizer, label: "embedding", failures: &failures) { path, photo in
+                try report(path, try recognizer.faces(in: photo).map { ($0.detection, $0.aligned, $0.embedding) })
+            }
+        } else {
+            await forEachImage(paths, label: "embedding", failures: &failures) { path, image in
+                let crop = try AlignedFace(alignedImage: image)
+                try report(path, [(nil, crop, try embedder.embedding(of: crop))])
+            }
+        }
         try failures.finish()
     }
 }
@@ -103,8 +107,8 @@ struct CompareCommand: AsyncParsableCommand {
 
     func run() async throws {
         let recognizer = try await pipeline.recognizer()
-        let a = try recognizer.embedding(of: try ImageDecoder().decode(contentsOfFile: first), source: first)
-        let b = try recognizer.embedding(of: try ImageDecoder().decode(contentsOfFile: second), source: second)
+        let a = try recognizer.mainFace(in: try recognizer.prepare(contentsOfFile: first)).embedding
+        let b = try recognizer.mainFace(in: try recognizer.prepare(contentsOfFile: second)).embedding
         let v = try recognizer.verify(a, b)
         if json {
             print(jsonLine(["first": first, "second": second, "similarity": rounded(Double(v.similarity), 4),

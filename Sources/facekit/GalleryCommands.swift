@@ -43,9 +43,9 @@ struct EnrollCommand: AsyncParsableCommand {
         var embeddings: [FaceEmbedding] = [], metadata: [[String: String]] = []
         var failures = Failures()
         let choice = choice
-        await forEachImage(paths, label: "embedding", failures: &failures) { path, image in
+        await forEachPhoto(paths, recognizer: recognizer, label: "embedding", failures: &failures) { path, photo in
             do {
-                embeddings.append(try recognizer.face(in: image, choosing: choice, source: path).embedding)
+                embeddings.append(try recognizer.face(in: photo, choosing: choice).embedding)
             } catch let FaceKitError.multipleFaces(source, faces) {
                 throw CLIError("\(source): \(faces.count) faces, so which to enrol is unclear; choose one with --face INDEX or --largest: "
                                + faces.enumerated().map { "face \($0) \(boxSummary($1))" }.joined(separator: "; "))
@@ -91,8 +91,8 @@ struct IdentifyCommand: AsyncParsableCommand {
         let store = try FaceGallery(path: gallery, writable: false)
         guard await store.embeddingCount > 0 else { throw CLIError("\(gallery) is empty or missing; enrol people first (facekit enroll)") }
         var failures = Failures()
-        await forEachImage(expandImagePaths(images), label: "identifying", failures: &failures) { path, image in
-            let faces = try recognizer.faces(in: image)
+        await forEachPhoto(expandImagePaths(images), recognizer: recognizer, label: "identifying", failures: &failures) { path, photo in
+            let faces = try recognizer.faces(in: photo)
             var list: [JSONObject] = []
             if !json { print("\(path): \(faces.count) face\(faces.count == 1 ? "" : "s")") }
             for (k, face) in faces.enumerated() {

@@ -1,21 +1,22 @@
-import CTurboJPEG
+import CFaceKitCodecs
 import FaceKitImage
 import FaceKitTestSupport
 import Testing
 
-/// JPEGs the test makes itself with TurboJPEG's compressor.
-func makeJPEG(width: Int, height: Int, pixels: [UInt8], format: TJPF, subsampling: TJSAMP, flags: Int32) throws -> [UInt8] {
-    let handle = try #require(tjInitCompress())
-    defer { tjDestroy(handle) }
-    var out: UnsafeMutablePointer<UInt8>? = nil
-    var size: UInt = 0
-    let status = pixels.withUnsafeBufferPointer {
-        tjCompress2(handle, $0.baseAddress, Int32(width), 0, Int32(height), Int32(format.rawValue), &out, &size,
-                    Int32(subsampling.rawValue), 95, flags)
+enum JPEGPixels: Int32 { case rgb = 0, gray = 1, cmyk = 2 }
+
+/// JPEGs the test makes itself with libjpeg's compressor (quality 95).
+func makeJPEG(width: Int, height: Int, pixels: [UInt8], format: JPEGPixels, subsampled: Bool = false, progressive: Bool = false,
+              quality: Int = 95) throws -> [UInt8] {
+    var size = 0
+    var message = [CChar](repeating: 0, count: Int(FK_MESSAGE_CAPACITY))
+    let out = pixels.withUnsafeBufferPointer {
+        fk_jpeg_encode($0.baseAddress, Int32(width), Int32(height), format.rawValue, Int32(quality), subsampled ? 1 : 0,
+                       progressive ? 1 : 0, &size, &message)
     }
-    try #require(status == 0, "tjCompress2: \(String(cString: tjGetErrorStr2(handle)))")
-    defer { tjFree(out) }
-    return Array(UnsafeBufferPointer(start: out, count: Int(size)))
+    let buffer = try #require(out, "fk_jpeg_encode: \(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+    defer { fk_free(buffer) }
+    return Array(UnsafeBufferPointer(start: buffer, count: size))
 }
 
 @Suite struct JPEGVariantTests {
@@ -30,9 +31,8 @@ func makeJPEG(width: Int, height: Int, pixels: [UInt8], format: TJPF, subsamplin
 
     @Test("baseline and progressive JPEGs decode to the same picture")
     func progressive() throws {
-        let baseline = try makeJPEG(width: Self.width, height: Self.height, pixels: Self.rgb, format: TJPF_RGB, subsampling: TJSAMP_444, flags: 0)
-        let progressive = try makeJPEG(width: Self.width, height: Self.height, pixels: Self.rgb, format: TJPF_RGB, subsampling: TJSAMP_444,
-                                       flags: Int32(TJFLAG_PROGRESSIVE))
+        let baseline = try makeJPEG(width: Self.width, height: Self.height, pixels: Self.rgb, format: .rgb)
+        let progressive = try makeJPEG(width: Self.width, height: Self.height, pixels: Self.rgb, format: .rgb, progressive: true)
         #expect(progressive != baseline)
         let a = try ImageDecoder().decode(baseline), b = try ImageDecoder().decode(progressive)
         #expect(a.width == Self.width && b.height == Self.height)
@@ -44,7 +44,7 @@ func makeJPEG(width: Int, height: Int, pixels: [UInt8], format: TJPF, subsamplin
     @Test("a grayscale JPEG decodes to RGB with equal channels")
     func grayscale() throws {
         let gray = (0..<(Self.width * Self.height)).map { UInt8(($0 * 3) % 256) }
-        let jpeg = try makeJPEG(width: Self.width, height: Self.height, pixels: gray, format: TJPF_GRAY, subsampling: TJSAMP_GRAY, flags: 0)
+        let jpeg = try makeJPEG(width: Self.width, height: Self.height, pixels: gray, format: .gray)
         let image = try ImageDecoder().decode(jpeg)
         #expect(image.pixels.count == Self.width * Self.height * 3)
         var equal = true
@@ -58,7 +58,7 @@ func makeJPEG(width: Int, height: Int, pixels: [UInt8], format: TJPF, subsamplin
     func cmyk() throws {
         var cmyk: [UInt8] = []
         for _ in 0..<(Self.width * Self.height) { cmyk += [10, 200, 30, 0] }
-        let jpeg = try makeJPEG(width: Self.width, height: Self.height, pixels: cmyk, format: TJPF_CMYK, subsampling: TJSAMP_444, flags: 0)
+        let jpeg = try makeJPEG(width: Self.width, height: Self.height, pixels: cmyk, format: .cmyk)
         #expect(throws: ImageError.unsupportedColorSpace(source: "print.jpg", colorSpace: "CMYK JPEG")) {
             try ImageDecoder().decode(jpeg, source: "print.jpg")
         }

@@ -1,18 +1,13 @@
-import CWebP
 import FaceKitImage
 import FaceKitTestSupport
 import Foundation
 
 enum TestImages {
-    /// Lossless WebP bytes of `image`, made with libwebp's encoder.
+    /// Lossless WebP bytes of `image`, made with libwebp's encoder (loaded at run time).
     static func webpLossless(_ image: RGBImage) throws -> [UInt8] {
-        var out: UnsafeMutablePointer<UInt8>? = nil
-        let size = image.pixels.withUnsafeBufferPointer {
-            WebPEncodeLosslessRGB($0.baseAddress, Int32(image.width), Int32(image.height), Int32(image.width * 3), &out)
-        }
-        guard size > 0, let out else { throw ImageError.writeFailed(destination: "webp", reason: "encoder failed") }
-        defer { WebPFree(out) }
-        return Array(UnsafeBufferPointer(start: out, count: size))
+        let library = try WebPLibrary.shared.get()
+        guard let data = library.losslessData(image) else { throw ImageError.writeFailed(destination: "webp", reason: "encoder failed") }
+        return data
     }
 
     /// The bytes of a sample photo.
