@@ -14,6 +14,14 @@ import Testing
                            refiner: try await TestModels.shared.detector(.front))
     }
 
+    /// The recognizer with tiling off: a photo the detector tiles is prepared from its full decode
+    /// (tiles look for faces of `minimumFaceSize` full-size pixels), so the reduced overview is
+    /// tested with the single pass.
+    static func singlePassRecognizer() async throws -> FaceRecognizer {
+        try FaceRecognizer(detector: try await TestModels.singlePass(.back), embedder: try await TestModels.shared.embedder(),
+                           refiner: try await TestModels.shared.detector(.front))
+    }
+
     /// Pairs each full-decode face with the fast-path face nearest its box centre; returns the cosines.
     static func compare(_ full: [RecognizedFace], _ fast: [RecognizedFace], _ label: String) throws -> [Float] {
         #expect(fast.count == full.count, "\(label): \(fast.count) faces on the fast path, \(full.count) on the full decode")
@@ -72,6 +80,15 @@ import Testing
         #expect(cosines.count == full.count && cosines.allSatisfy { $0 >= 0.9 }, "\(photo): \(cosines)")
     }
 
+    /// With tiling on (the default), a photo the detector tiles is prepared from its full decode.
+    @Test("a photo the detector tiles is prepared at full size")
+    func tiledPhotoIsFullSize() async throws {
+        let recognizer = try await Self.recognizer()
+        let prepared = try recognizer.prepare(contentsOfFile: Shared.images.appendingPathComponent("group/iss_morgan_hague_flickr48708316717.jpg").path)
+        #expect(!recognizer.detector.tileCounts(width: prepared.overview.fullWidth, height: prepared.overview.fullHeight).isEmpty)
+        #expect(prepared.overview.scale == 1 && prepared.overview.image.width == 5568)
+    }
+
     /// An EXIF APP1 segment giving `orientation`, inserted right after SOI (so it is the one read).
     static func withOrientation(_ jpeg: [UInt8], _ orientation: Int) -> [UInt8] {
         let tiff: [UInt8] = [0x49, 0x49, 0x2A, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, UInt8(orientation), 0, 0, 0, 0, 0, 0, 0]
@@ -85,7 +102,7 @@ import Testing
     /// of the reduced path exactly as from the full decode.
     @Test("EXIF orientation applies to the reduced and region decodes", arguments: [3, 5, 6, 8])
     func orientation(_ orientation: Int) async throws {
-        let recognizer = try await Self.recognizer()
+        let recognizer = try await Self.singlePassRecognizer()
         let bytes = [UInt8](try Data(contentsOf: Shared.images.appendingPathComponent("group/iss_morgan_hague_flickr48708316717.jpg")))
         let rotated = Data(Self.withOrientation(bytes, orientation))
         let full = try recognizer.faces(in: try ImageDecoder().decode(rotated, source: "rotated.jpg"))
