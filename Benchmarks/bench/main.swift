@@ -1,4 +1,6 @@
 // `swift run -c release bench [kernels] [detector] [embedder] [gallery] [weights] [--json]`
+// `swift run -c release bench memory [--images N] [--json]` (only when named: it takes minutes)
+// `bench gallery-writer FILE`: the child process of .ci/gallery-crash-test (MemoryBench.swift)
 //
 // Speed is measured here, never asserted in tests. The micro-kernels are chosen at start-up
 // from the CPU's features; `FACEKIT_KERNELS=baseline|avx2|avx512` forces one, and every JSON
@@ -6,11 +8,18 @@
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "gallery-writer", arguments.count == 2 {
+    do { try await runGalleryWriter(path: arguments[1]) } catch {
+        FileHandle.standardError.write(Data("bench gallery-writer: \(error)\n".utf8))
+        exit(1)
+    }
+}
+let imageCount = arguments.firstIndex(of: "--images").flatMap { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) : nil } ?? 1000
 let json = arguments.contains("--json")
-let suites = arguments.filter { !$0.hasPrefix("--") }
-let known = ["kernels", "detector", "embedder", "gallery", "weights"]
+let suites = arguments.filter { !$0.hasPrefix("--") && Int($0) == nil }
+let known = ["kernels", "detector", "embedder", "gallery", "weights", "memory"]
 if arguments.contains("--help") || arguments.contains("-h") {
-    print("usage: bench [\(known.joined(separator: "|"))]... [--json]\n  With no suite, runs all of them.")
+    print("usage: bench [\(known.joined(separator: "|"))]... [--images N] [--json]\n  With no suite, runs all of them but memory.")
     exit(0)
 }
 for s in suites where !known.contains(s) {
@@ -24,6 +33,7 @@ do {
     if suites.isEmpty || suites.contains("embedder") { try await runEmbedderBench(output: output) }
     if suites.isEmpty || suites.contains("gallery") { try await runGalleryBench(output: output) }
     if suites.isEmpty || suites.contains("weights") { try await runWeightsBench(output: output) }
+    if suites.contains("memory") { try await runMemoryBench(output: output, images: imageCount) }
 } catch {
     FileHandle.standardError.write(Data("bench: \(error)\n".utf8))
     exit(1)
