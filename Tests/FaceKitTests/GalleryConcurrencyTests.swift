@@ -1,4 +1,5 @@
-// One gallery used from many tasks at once (run under ThreadSanitizer by .ci/run).
+// One gallery used from many tasks at once (run under ThreadSanitizer by .ci/run), and what a
+// killed writer leaves behind (the SIGKILL test itself is .ci/gallery-crash-test).
 import FaceKit
 import FaceKitTestSupport
 import Foundation
@@ -54,5 +55,25 @@ import Testing
         }
         let loaded = try GalleryFile(url: url, writable: false).load()
         #expect(snapshots.contains(loaded), "the file holds \(loaded.people.count) people, not one of the saved snapshots")
+    }
+
+    @Test("temporary files a killed writer left are removed by the next writer, not by readers")
+    func leftoversRemoved() throws {
+        let directory = try Shared.temporaryDirectory("gallery-leftovers")
+        let url = directory.appendingPathComponent("people.fkg")
+        let leftovers = [".people.fkg.partial", ".people.fkg.6F1C2B9E-0000-4000-8000-000000000000.partial"]
+        for name in leftovers + [".other.fkg.partial"] {
+            _ = FileManager.default.createFile(atPath: directory.appendingPathComponent(name).path, contents: Data([1, 2, 3]))
+        }
+        func present() throws -> Set<String> {
+            Set(try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".partial") })
+        }
+        _ = try GalleryFile(url: url, writable: false)
+        #expect(try present() == Set(leftovers + [".other.fkg.partial"]), "a reader must not touch them")
+        let writer = try GalleryFile(url: url, writable: true)
+        #expect(try present() == [".other.fkg.partial"], "another gallery's file is not this writer's")
+        try writer.save(GallerySnapshot())
+        #expect(try present() == [".other.fkg.partial"])
+        #expect(try writer.load() == GallerySnapshot())
     }
 }

@@ -13,11 +13,11 @@ func fuzzFixture(_ target: String, _ name: String) throws -> Data {
     @Test("safetensors: a shape whose product wraps to 0 (2^32 x 2^32) is refused, not trapped on")
     func shapeProductOverflow() throws {
         let data = try fuzzFixture("safetensors", "shape-product-wraps-to-zero.bin")
-        #expect {
-            _ = try SafeTensors.decode(data, name: "wraps.safetensors")
-        } throws: { error in
-            guard case let .malformedConverted(file, reason)? = error as? WeightsError else { return false }
-            return file == "wraps.safetensors" && reason.contains("invalid shape [4294967296, 4294967296]")
+        let error = #expect(throws: WeightsError.self) { _ = try SafeTensors.decode(data, name: "wraps.safetensors") }
+        guard case let .malformedConverted(file, reason)? = error else {
+            Issue.record("expected malformedConverted, got \(String(describing: error))")
+            return
         }
+        #expect(file == "wraps.safetensors" && reason.contains("invalid shape [4294967296, 4294967296]"), "\(reason)")
     }
 }
