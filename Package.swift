@@ -99,6 +99,11 @@ if Context.environment["FACEKIT_FUZZ"] != nil {
         ("SafeTensors", ["FaceKitWeights"]), ("Gallery", ["FaceKit", "FaceKitSupport"]), ("Pairs", ["FaceKit"]),
     ]
     package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/Targets/FuzzDriver"))
+    // libFuzzer's runtime needs LLVMFuzzerTestOneInput (FuzzDriver) in every executable the
+    // -sanitize=fuzzer build links, so the AddressSanitizer tests can share that build.
+    for target in package.targets where ["facekit", "bench", "FaceKitTestSupport"].contains(target.name) {
+        target.dependencies.append("FuzzDriver")
+    }
     for (name, dependencies) in fuzzTargets {
         package.targets.append(.executableTarget(
             name: "Fuzz\(name)", dependencies: dependencies + ["FuzzDriver"], path: "Fuzz/Targets/Fuzz\(name)"))

@@ -2,6 +2,11 @@
 // and calls `runFuzzer`, which hands it to libFuzzer's driver (command-line parsing, corpus,
 // mutation, crash reports, as libFuzzer's own `main` would). SwiftPM links an executable with
 // its `main` renamed for testability, so libFuzzer's `main` is never the one that runs.
+//
+// libFuzzer's runtime, linked into every executable of a `-sanitize=fuzzer` build, refers to
+// `LLVMFuzzerTestOneInput`, so every one of them (the tests, `facekit`, `bench`, each target)
+// must define it exactly once. This module defines it, dispatching to the callback `runFuzzer`
+// was given, and the FACEKIT_FUZZ part of Package.swift links it into all of them.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -16,8 +21,17 @@ func LLVMFuzzerRunDriver(
     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
 ) -> CInt
 
+/// The input callback of the running fuzz target (nil in the executables that only link this).
+nonisolated(unsafe) var activeCallback: (@convention(c) (UnsafePointer<UInt8>?, Int) -> CInt)?
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    activeCallback?(data, size) ?? 0
+}
+
 /// Runs libFuzzer over `callback` with the process's arguments and exits with its status.
 public func runFuzzer(_ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> Never {
+    activeCallback = callback
     var count = CommandLine.argc
     var arguments: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
     exit(LLVMFuzzerRunDriver(&count, &arguments, callback))

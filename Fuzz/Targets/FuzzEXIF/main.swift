@@ -9,7 +9,6 @@ import FaceKitImage
 
 enum Fuzz { static let probe = RGBImage(uncheckedWidth: 3, height: 2, pixels: (0..<18).map(UInt8.init)) }
 
-@_cdecl("LLVMFuzzerTestOneInput")
 func fuzzEXIF(_ pointer: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     // An empty input may come as a null pointer: any non-null address serves for zero bytes.
     guard let data = pointer ?? (size == 0 ? UnsafePointer(bitPattern: 1) : nil) else { return 0 }

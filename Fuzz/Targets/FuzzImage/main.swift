@@ -8,7 +8,6 @@ import FaceKitImage
 /// A 4-megapixel budget keeps each run short; the budget check itself is exercised.
 enum Fuzz { static let decoder = ImageDecoder(pixelBudget: 4_000_000) }
 
-@_cdecl("LLVMFuzzerTestOneInput")
 func fuzzImage(_ pointer: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     // An empty input may come as a null pointer: any non-null address serves for zero bytes.
     guard let data = pointer ?? (size == 0 ? UnsafePointer(bitPattern: 1) : nil) else { return 0 }

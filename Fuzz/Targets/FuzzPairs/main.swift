@@ -3,7 +3,6 @@
 import FuzzDriver
 import FaceKit
 
-@_cdecl("LLVMFuzzerTestOneInput")
 func fuzzPairs(_ pointer: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     // An empty input may come as a null pointer: any non-null address serves for zero bytes.
     guard let data = pointer ?? (size == 0 ? UnsafePointer(bitPattern: 1) : nil) else { return 0 }

@@ -4,7 +4,6 @@ import FuzzDriver
 import FaceKitWeights
 import Foundation
 
-@_cdecl("LLVMFuzzerTestOneInput")
 func fuzzSafeTensors(_ pointer: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     // An empty input may come as a null pointer: any non-null address serves for zero bytes.
     guard let data = pointer ?? (size == 0 ? UnsafePointer(bitPattern: 1) : nil) else { return 0 }
