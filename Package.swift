@@ -91,7 +91,7 @@ let package = Package(
 )
 
 // libFuzzer targets (Fuzz/README.md): declared only when FACEKIT_FUZZ is set, which `Fuzz/run`
-// does, with the fuzzer and sanitizer flags on its own command line and its own .build-fuzz.
+// does, with the fuzzer and sanitizer flags on its own command line, in .build-asan.
 // An ordinary build, a consumer's and `swift test` never see them.
 if Context.environment["FACEKIT_FUZZ"] != nil {
     let fuzzTargets: [(String, [Target.Dependency])] = [
