@@ -91,7 +91,7 @@ let package = Package(
 )
 
 // libFuzzer targets (Fuzz/README.md): declared only when FACEKIT_FUZZ is set, which `Fuzz/run`
-// does, with the fuzzer and sanitizer flags on its own command line, in .build-asan.
+// does, with the fuzzer and sanitizer flags on its own command line, in .build-fuzz.
 // An ordinary build, a consumer's and `swift test` never see them.
 if Context.environment["FACEKIT_FUZZ"] != nil {
     let fuzzTargets: [(String, [Target.Dependency])] = [
@@ -99,11 +99,6 @@ if Context.environment["FACEKIT_FUZZ"] != nil {
         ("SafeTensors", ["FaceKitWeights"]), ("Gallery", ["FaceKit", "FaceKitSupport"]), ("Pairs", ["FaceKit"]),
     ]
     package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/Targets/FuzzDriver"))
-    // libFuzzer's runtime needs LLVMFuzzerTestOneInput (FuzzDriver) in every executable the
-    // -sanitize=fuzzer build links, so the AddressSanitizer tests can share that build.
-    for target in package.targets where ["facekit", "bench", "FaceKitTestSupport"].contains(target.name) {
-        target.dependencies.append("FuzzDriver")
-    }
     for (name, dependencies) in fuzzTargets {
         package.targets.append(.executableTarget(
             name: "Fuzz\(name)", dependencies: dependencies + ["FuzzDriver"], path: "Fuzz/Targets/Fuzz\(name)"))

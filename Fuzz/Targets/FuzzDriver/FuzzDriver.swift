@@ -4,9 +4,9 @@
 // its `main` renamed for testability, so libFuzzer's `main` is never the one that runs.
 //
 // libFuzzer's runtime, linked into every executable of a `-sanitize=fuzzer` build, refers to
-// `LLVMFuzzerTestOneInput`, so every one of them (the tests, `facekit`, `bench`, each target)
-// must define it exactly once. This module defines it, dispatching to the callback `runFuzzer`
-// was given, and the FACEKIT_FUZZ part of Package.swift links it into all of them.
+// `LLVMFuzzerTestOneInput`; this module defines it once for every target, dispatching to the
+// callback `runFuzzer` was given. (The runtime also brings its own `main`, so a test binary
+// cannot be linked in such a build: Fuzz/run builds only the fuzz products, in .build-fuzz.)
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
