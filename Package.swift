@@ -88,3 +88,18 @@ let package = Package(
         .testTarget(name: "FaceKitCLITests", dependencies: ["facekit", "FaceKitTestSupport"]),
     ]
 )
+
+// libFuzzer targets (Fuzz/README.md): declared only when FACEKIT_FUZZ is set, which `Fuzz/run`
+// does, with the fuzzer and sanitizer flags on its own command line, in .build-fuzz.
+// An ordinary build, a consumer's and `swift test` never see them.
+if Context.environment["FACEKIT_FUZZ"] != nil {
+    let fuzzTargets: [(String, [Target.Dependency])] = [
+        ("Image", ["FaceKitImage"]), ("EXIF", ["FaceKitImage"]), ("TFJS", ["FaceKitWeights"]),
+        ("SafeTensors", ["FaceKitWeights"]), ("Gallery", ["FaceKit", "FaceKitSupport"]), ("Pairs", ["FaceKit"]),
+    ]
+    package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/Targets/FuzzDriver"))
+    for (name, dependencies) in fuzzTargets {
+        package.targets.append(.executableTarget(
+            name: "Fuzz\(name)", dependencies: dependencies + ["FuzzDriver"], path: "Fuzz/Targets/Fuzz\(name)"))
+    }
+}

@@ -1,5 +1,7 @@
 // `swift run -c release bench [kernels] [detector] [embedder] [fusion] [end-to-end] [gallery] [weights] [tiles] [--json]`
 // (`tiles` runs only when named: it detects in a 20-MP photo many times.)
+// `swift run -c release bench memory [--images N] [--json]` (only when named: it takes minutes)
+// `bench gallery-writer FILE`: the child process of .ci/gallery-crash-test (MemoryBench.swift)
 //
 // Speed is measured here, never asserted in tests. The micro-kernels are chosen at start-up
 // from the CPU's features; `FACEKIT_KERNELS=baseline|avx2|avx512` forces one, and every JSON
@@ -7,11 +9,18 @@
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "gallery-writer", arguments.count == 2 {
+    do { try await runGalleryWriter(path: arguments[1]) } catch {
+        FileHandle.standardError.write(Data("bench gallery-writer: \(error)\n".utf8))
+        exit(1)
+    }
+}
+let imageCount = arguments.firstIndex(of: "--images").flatMap { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) : nil } ?? 1000
 let json = arguments.contains("--json")
-let suites = arguments.filter { !$0.hasPrefix("--") }
-let known = ["kernels", "detector", "embedder", "fusion", "end-to-end", "gallery", "weights", "tiles"]
+let suites = arguments.filter { !$0.hasPrefix("--") && Int($0) == nil }
+let known = ["kernels", "detector", "embedder", "fusion", "end-to-end", "gallery", "weights", "tiles", "memory"]
 if arguments.contains("--help") || arguments.contains("-h") {
-    print("usage: bench [\(known.joined(separator: "|"))]... [--json]\n  With no suite, runs all of them but tiles.")
+    print("usage: bench [\(known.joined(separator: "|"))]... [--images N] [--json]\n  With no suite, runs all of them but tiles and memory.")
     exit(0)
 }
 for s in suites where !known.contains(s) {
@@ -28,6 +37,7 @@ do {
     if suites.isEmpty || suites.contains("gallery") { try await runGalleryBench(output: output) }
     if suites.isEmpty || suites.contains("weights") { try await runWeightsBench(output: output) }
     if suites.contains("tiles") { try await runTilesBench(output: output) }
+    if suites.contains("memory") { try await runMemoryBench(output: output, images: imageCount) }
 } catch {
     FileHandle.standardError.write(Data("bench: \(error)\n".utf8))
     exit(1)

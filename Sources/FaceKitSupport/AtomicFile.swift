@@ -7,9 +7,14 @@ package enum AtomicFile {
     /// Writes `data` to a temporary file beside `url`, flushes it to disk, renames it over
     /// `url` and flushes the directory, so a reader sees either the old file or the whole
     /// new one, also after a crash. The directory must exist. Nothing is left behind on failure.
-    package static func write(_ data: Data, to url: URL) throws(FileFailure) {
+    ///
+    /// The temporary file is `temporary` when given (a writer that holds a lock can reuse one
+    /// fixed name, so a process killed while writing leaves at most that one file, which the
+    /// next write replaces), else a new unique name beside `url` (safe between unlocked writers,
+    /// but a kill in mid-write leaves it behind).
+    package static func write(_ data: Data, to url: URL, temporary: URL? = nil) throws(FileFailure) {
         let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
+        let temporary = temporary ?? directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
         let fd = open(temporary.path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw FileFailure(path: temporary.path, reason: Platform.errorMessage()) }
         var failure: String?

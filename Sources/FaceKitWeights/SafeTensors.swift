@@ -56,11 +56,16 @@ package enum SafeTensors {
                   let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2
             else { throw fail("entry '\(key)' lacks dtype, shape or data_offsets") }
             guard dtype == "F32" || dtype == "I32" else { throw fail("entry '\(key)' has unsupported dtype \(dtype)") }
-            guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).partialValue }) <= 1 << 28 else {
-                throw fail("entry '\(key)' has an invalid shape \(shape)")
-            }
+            // The element count, refusing a product that overflows (dimensions of 2^32 and 2^32
+            // multiply to 0 in wrapping arithmetic) or exceeds 2^28.
+            let count = shape.allSatisfy({ $0 >= 0 }) ? shape.reduce(Optional(1)) { product, d in
+                product.flatMap { p in
+                    let (next, overflow) = p.multipliedReportingOverflow(by: d)
+                    return overflow || next > 1 << 28 ? nil : next
+                }
+            } : nil
+            guard let count else { throw fail("entry '\(key)' has an invalid shape \(shape)") }
             let (begin, end) = (offsets[0], offsets[1])
-            let count = shape.reduce(1, *)
             guard begin >= 0, end >= begin, end <= body, end - begin == count * 4 else {
                 throw fail("entry '\(key)' has offsets \(offsets) that do not fit its shape \(shape) or the file")
             }

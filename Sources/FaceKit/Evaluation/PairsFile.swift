@@ -33,15 +33,23 @@ public enum PairsFile {
     ///   only a header, comments or blank lines), ``FaceKitError/invalidArgument(_:)`` naming
     ///   `source` and the line for a line in neither format.
     public static func parse(_ text: String, root: String, source: String = "pairs file") throws -> [LabeledPair] {
+        try parse(text, root: root, source: source, fileExists: { FileManager.default.fileExists(atPath: $0) })
+    }
+
+    /// ``parse(_:root:source:)`` with the file-existence check that picks an LFW image's
+    /// extension given (the fuzz target passes one that does not touch the disk).
+    package static func parse(_ text: String, root: String, source: String, fileExists: (String) -> Bool) throws -> [LabeledPair] {
         let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
         guard let first = lines.first else { throw FaceKitError.noPairs(source: source) }
-        let pairs = first.contains(",") ? try parseCSV(lines, root: root, source: source) : try parseLFW(lines, root: root, source: source)
+        let pairs = first.contains(",") ? try parseCSV(lines, root: root, source: source)
+            : try parseLFW(lines, root: root, source: source, fileExists: fileExists)
         guard !pairs.isEmpty else { throw FaceKitError.noPairs(source: source) }
         return pairs
     }
 
     static func resolve(_ path: String, _ root: String) -> String {
-        path.hasPrefix("/") ? path : URL(fileURLWithPath: root).appendingPathComponent(path).path
+        // isDirectory given: otherwise Foundation asks the file system.
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: root, isDirectory: true).appendingPathComponent(path, isDirectory: false).path
     }
 
     static func parseCSV(_ lines: [String], root: String, source: String) throws -> [LabeledPair] {
@@ -62,23 +70,34 @@ public enum PairsFile {
         return out
     }
 
-    static func lfwPath(_ name: String, _ index: String, _ root: String, source: String, line: Int) throws -> String {
+    static func lfwPath(_ name: String, _ index: String, _ root: String, source: String, line: Int,
+                        fileExists: (String) -> Bool) throws -> String {
         guard let i = Int(index), i >= 0 else { throw FaceKitError.invalidArgument("\(source):\(line): '\(index)' is not an image number") }
-        let stem = URL(fileURLWithPath: root).appendingPathComponent(name).appendingPathComponent(name + "_" + String(format: "%04d", i))
+        let number = String(i)   // at least 4 digits, zero-padded: LFW's name_0001
+        let padded = String(repeating: "0", count: max(0, 4 - number.count)) + number
+        let stem = URL(fileURLWithPath: root, isDirectory: true).appendingPathComponent(name, isDirectory: true)
+            .appendingPathComponent(name + "_" + padded, isDirectory: false)
         for ext in extensions {
             let p = stem.path + "." + ext
-            if FileManager.default.fileExists(atPath: p) { return p }
+            if fileExists(p) { return p }
         }
         return stem.path + ".jpg"
     }
 
-    static func parseLFW(_ lines: [String], root: String, source: String) throws -> [LabeledPair] {
+    static func parseLFW(_ lines: [String], root: String, source: String, fileExists: (String) -> Bool) throws -> [LabeledPair] {
         var body = lines[...]
         var perFold: Int? = nil
         let head = lines[0].split(whereSeparator: \.isWhitespace)
         if head.allSatisfy({ Int($0) != nil }) {
             body = lines.dropFirst()
-            if head.count == 2, let folds = Int(head[0]), let n = Int(head[1]), folds > 1, n > 0 { perFold = 2 * n }
+            // 2n pairs per fold (n same-person, n different-person).
+            if head.count == 2, let folds = Int(head[0]), let n = Int(head[1]), folds > 1, n > 0 {
+                let (doubled, overflow) = n.multipliedReportingOverflow(by: 2)
+                guard !overflow else {
+                    throw FaceKitError.invalidArgument("\(source):1: \(n) pairs per fold is more than a file can hold")
+                }
+                perFold = doubled
+            }
         }
         var out: [LabeledPair] = []
         for (k, line) in body.enumerated() {
@@ -87,11 +106,11 @@ public enum PairsFile {
             let fold = perFold.map { k / $0 }
             switch f.count {
             case 3:
-                out.append(LabeledPair(first: try lfwPath(f[0], f[1], root, source: source, line: n),
-                                       second: try lfwPath(f[0], f[2], root, source: source, line: n), isSamePerson: true, fold: fold))
+                out.append(LabeledPair(first: try lfwPath(f[0], f[1], root, source: source, line: n, fileExists: fileExists),
+                                       second: try lfwPath(f[0], f[2], root, source: source, line: n, fileExists: fileExists), isSamePerson: true, fold: fold))
             case 4:
-                out.append(LabeledPair(first: try lfwPath(f[0], f[1], root, source: source, line: n),
-                                       second: try lfwPath(f[2], f[3], root, source: source, line: n), isSamePerson: false, fold: fold))
+                out.append(LabeledPair(first: try lfwPath(f[0], f[1], root, source: source, line: n, fileExists: fileExists),
+                                       second: try lfwPath(f[2], f[3], root, source: source, line: n, fileExists: fileExists), isSamePerson: false, fold: fold))
             default:
                 throw FaceKitError.invalidArgument("\(source):\(n): expected 'name i j' or 'name1 i name2 j'")
             }

@@ -14,6 +14,9 @@
 // Writes go to a temporary file that is flushed to disk and renamed over the gallery, so a
 // crash leaves the old or the new file, never a torn one. A writer holds an exclusive flock on
 // "<file>.lock" while the gallery is open for writing; a second writer fails with `.locked`.
+// Under that lock the temporary file has one fixed name, ".<file>.partial", so a writer killed
+// in mid-save leaves at most that one file; the next writer removes it when it opens the
+// gallery (with any ".<file>.<UUID>.partial" an older FaceKit left) and every save replaces it.
 import FaceKitSupport
 import Foundation
 
@@ -41,6 +44,7 @@ public final class GalleryFile: GalleryStorage, @unchecked Sendable {
                 case let .unavailable(failure): throw GalleryError.io(file: failure.path, reason: failure.reason)
                 }
             }
+            Self.removeLeftovers(of: url)
         } else {
             writerLock = nil
         }
@@ -64,7 +68,24 @@ public final class GalleryFile: GalleryStorage, @unchecked Sendable {
     public func save(_ snapshot: GallerySnapshot) throws {
         guard writerLock != nil else { throw GalleryError.invalidArgument("\(url.path): the gallery was opened read-only") }
         let data = try Self.encode(snapshot)
-        try lock.withLock { try Self.writeAtomically(data, to: url) }
+        try lock.withLock { try Self.writeAtomically(data, to: url, temporary: Self.temporaryURL(of: url)) }
+    }
+
+    /// The temporary file a writer saves through: ".<file>.partial" beside the gallery.
+    static func temporaryURL(of url: URL) -> URL {
+        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
+    }
+
+    /// Removes the temporary files a killed writer left beside `url` (called with the writer
+    /// lock held, so no other writer is using them). Best effort: a file that cannot be removed
+    /// is left, and the next save overwrites the fixed-name one anyway.
+    static func removeLeftovers(of url: URL) {
+        let directory = url.deletingLastPathComponent()
+        let prefix = ".\(url.lastPathComponent)."
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".partial") {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
     }
 
     // MARK: Encoding
@@ -152,8 +173,8 @@ public final class GalleryFile: GalleryStorage, @unchecked Sendable {
         return GallerySnapshot(model: model, dimension: dimension, people: people)
     }
 
-    static func writeAtomically(_ data: Data, to url: URL) throws {
-        do { try AtomicFile.write(data, to: url) } catch {
+    static func writeAtomically(_ data: Data, to url: URL, temporary: URL? = nil) throws {
+        do { try AtomicFile.write(data, to: url, temporary: temporary) } catch {
             throw GalleryError.io(file: error.path, reason: "cannot write the gallery (\(error.reason))")
         }
     }
