@@ -18,8 +18,9 @@ import Testing
     /// (tiles look for faces of `minimumFaceSize` full-size pixels), so the reduced overview is
     /// tested with the single pass.
     static func singlePassRecognizer() async throws -> FaceRecognizer {
-        try FaceRecognizer(detector: try await TestModels.singlePass(.back), embedder: try await TestModels.shared.embedder(),
-                           refiner: try await TestModels.shared.detector(.front))
+        let detector = try await TestModels.singlePass(.back)
+        return try FaceRecognizer(configuration: .init(detector: detector.configuration), detector: detector,
+                                  embedder: try await TestModels.shared.embedder(), refiner: try await TestModels.shared.detector(.front))
     }
 
     /// Pairs each full-decode face with the fast-path face nearest its box centre; returns the cosines.
