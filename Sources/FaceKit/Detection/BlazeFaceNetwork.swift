@@ -192,15 +192,8 @@ final class BlazeFaceNetwork: Sendable {
             heads = try headCounts.map { try arena.tensor(shape: TensorShape(1, 1, 1, 1), capacity: $0) }
         }
 
-        private var fusedScratch: Tensor?
-        /// The fused blocks' scratch (`SeparableBlock`), grown on first use for a thread count and
-        /// then reused.
-        func scratch(_ count: Int) -> Tensor {
-            if let t = fusedScratch, t.capacity >= count { return t }
-            let t = Tensor(shape: TensorShape(1, 1, 1, count))
-            fusedScratch = t
-            return t
-        }
+        /// The fused blocks' scratch (`SeparableBlock`).
+        let fused = SeparableBlock.Scratch()
     }
 
     /// Runs the network on `workspace.input` (first `batch` images) and fills the head tensors.
@@ -232,8 +225,7 @@ final class BlazeFaceNetwork: Sendable {
             // the GEMM reads them (see `SeparableBlock`).
             try next.reshape(to: TensorShape(batch, outH, outW, block.outputChannels))
             if Tuning.current.fusesSeparableBlocks {
-                let scratch = ws.scratch(try SeparableBlock.scratchCount(
-                    height: s.height, width: s.width, expandedChannels: s.channels, stride: block.stride, expands: false, threads: threads))
+                let scratch = try ws.fused.tensor(height: s.height, width: s.width, expandedChannels: s.channels, stride: block.stride, expands: false, threads: threads)
                 try SeparableBlock.run(input: current, expand: nil, depthwise: block.depthwise, stride: block.stride,
                                        project: block.pointwise, projectActivation: .relu, residual: residual,
                                        output: next, scratch: scratch, threads: threads)

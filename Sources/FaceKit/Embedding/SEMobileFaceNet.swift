@@ -168,15 +168,8 @@ final class SEMobileFaceNet: Sendable {
             output = try arena.tensor(shape: TensorShape(batch, 1, 1, SEMobileFaceNet.dimension))
         }
 
-        private var fusedScratch: Tensor?
-        /// The fused blocks' scratch (`SeparableBlock`), grown on first use for a thread count and
-        /// then reused.
-        func scratch(_ count: Int) -> Tensor {
-            if let t = fusedScratch, t.capacity >= count { return t }
-            let t = Tensor(shape: TensorShape(1, 1, 1, count))
-            fusedScratch = t
-            return t
-        }
+        /// The fused blocks' scratch (`SeparableBlock`).
+        let fused = SeparableBlock.Scratch()
     }
 
     /// Runs the network on the first `batch` images of `ws.input`; the raw embeddings land in `ws.output`.
@@ -227,7 +220,7 @@ final class SEMobileFaceNet: Sendable {
                        activation: .prelu(slopes: stemSlopes), threads: threads)
         try ws.b.reshape(to: TensorShape(n, 56, 56, 64))
         if Tuning.current.fusesSeparableBlocks {
-            let scratch = ws.scratch(try SeparableBlock.scratchCount(height: 56, width: 56, expandedChannels: 64, stride: 1, expands: false, threads: threads))
+            let scratch = try ws.fused.tensor(height: 56, width: 56, expandedChannels: 64, stride: 1, expands: false, threads: threads)
             try SeparableBlock.run(input: ws.a, expand: nil, depthwise: stem2Depthwise, stride: 1, project: stem2Pointwise,
                                    projectActivation: .prelu(slopes: stem2Slopes), output: ws.b, scratch: scratch, threads: threads)
         } else {
@@ -249,8 +242,7 @@ final class SEMobileFaceNet: Sendable {
             if Tuning.current.fusesSeparableBlocks && (n == 1 || s.height >= 14) {
                 // Expand, depthwise and project in strips of rows (see `SeparableBlock`).
                 try spare.reshape(to: TensorShape(n, h, w, out))
-                let scratch = ws.scratch(try SeparableBlock.scratchCount(
-                    height: s.height, width: s.width, expandedChannels: e, stride: block.stride, expands: true, threads: threads))
+                let scratch = try ws.fused.tensor(height: s.height, width: s.width, expandedChannels: e, stride: block.stride, expands: true, threads: threads)
                 try SeparableBlock.run(input: x, expand: block.expand, expandActivation: .prelu(slopes: block.expandSlopes),
                                        depthwise: block.depthwise, stride: block.stride, depthwiseActivation: .prelu(slopes: block.depthwiseSlopes),
                                        project: block.project, output: spare, scratch: scratch, threads: threads)

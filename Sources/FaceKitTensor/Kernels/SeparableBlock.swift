@@ -70,6 +70,28 @@ public enum SeparableBlock {
         return plan.bands * plan.bandFloats
     }
 
+    /// A scratch buffer for ``run``, grown on first use to what a block and thread count need
+    /// and then reused, so that a warm inference allocates nothing.
+    public final class Scratch {
+        private var buffer: Tensor?
+
+        public init() {}
+
+        /// A tensor of at least ``SeparableBlock/scratchCount(height:width:expandedChannels:kernel:stride:padding:expands:threads:)``
+        /// floats for the same arguments.
+        public func tensor(
+            height: Int, width: Int, expandedChannels: Int, kernel: Int = 3, stride: Int, padding: Padding = .same,
+            expands: Bool, threads: ThreadCount
+        ) throws -> Tensor {
+            let count = try SeparableBlock.scratchCount(height: height, width: width, expandedChannels: expandedChannels, kernel: kernel,
+                                                        stride: stride, padding: padding, expands: expands, threads: threads)
+            if let t = buffer, t.capacity >= count { return t }
+            let t = Tensor(shape: TensorShape(1, 1, 1, count))
+            buffer = t
+            return t
+        }
+    }
+
     /// act3(depthwise(act1(input · expand)) · project + bias [+ residual]) into `output`, in strips.
     ///
     /// - Parameters:
