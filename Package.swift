@@ -79,7 +79,7 @@ let package = Package(
             name: "bench", dependencies: ["FaceKit", "FaceKitTensor", "FaceKitSupport"], path: "Benchmarks/bench"),
         .target(
             name: "FaceKitTestSupport",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["FaceKit", .product(name: "Crypto", package: "swift-crypto")],
             path: "Tests/FaceKitTestSupport"),
         .testTarget(name: "FaceKitTensorTests", dependencies: ["FaceKitTensor", "FaceKitTestSupport"]),
         .testTarget(name: "FaceKitImageTests", dependencies: ["FaceKitImage", "FaceKitTestSupport", "CFaceKitCodecs"]),

@@ -95,6 +95,9 @@ func randomEmbedding(_ rng: inout SeededRandom) -> FaceEmbedding {
         try await g.save()
         let before = try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int
         let old = try Data(contentsOf: URL(fileURLWithPath: path))
+        // Held open, so the old file's inode cannot be reused by the replacement.
+        let holder = try #require(FileHandle(forReadingAtPath: path))
+        defer { try? holder.close() }
         try await g.enroll("b", embeddings: [randomEmbedding(&rng)])
         try await g.save()
         let after = try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int

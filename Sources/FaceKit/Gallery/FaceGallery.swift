@@ -22,16 +22,30 @@ public struct GalleryIdentification: Sendable, Equatable {
     public let matches: [GalleryMatch]
     /// The threshold used.
     public let threshold: Float
+
+    /// Creates an identification.
+    public init(identity: String?, matches: [GalleryMatch], threshold: Float) {
+        self.identity = identity
+        self.matches = matches
+        self.threshold = threshold
+    }
 }
 
 /// A gallery of enrolled people, searchable by face embedding.
 ///
-/// An actor: safe to use from many tasks. Changes stay in memory until ``save()``, which
-/// replaces the stored gallery atomically. Search is a brute-force SIMD scan over all
+/// An actor: safe to use from many tasks, and the in-process ``FaceIndex``. Every write
+/// (enrol, rename, remove) is stored before it returns (the storage replaces the stored gallery
+/// atomically); a write whose storing fails changes nothing. Search is a brute-force SIMD scan over all
 /// embeddings; each person scores with their best-matching embedding, and the best `k`
 /// people are selected with a bounded heap (O(people · log k), no full sort).
-public actor FaceGallery {
+public actor FaceGallery: FaceIndex {
+    /// The embedding model whose vectors the gallery holds.
+    public nonisolated let model: String
+    /// The number of values in each embedding.
+    public nonisolated let dimension: Int
     private let storage: any GalleryStorage
+    /// The gallery file's path, or nil for another storage.
+    public nonisolated var filePath: String? { (storage as? GalleryFile)?.url.path }
     private var snapshot: GallerySnapshot
     /// All vectors, contiguous: [count × dimension].
     private var matrix: [Float] = []
@@ -49,6 +63,8 @@ public actor FaceGallery {
             throw GalleryError.modelMismatch(file: name, expected: "\(model) (\(dimension)-d)", found: "\(loaded.model) (\(loaded.dimension)-d)")
         }
         snapshot = loaded.people.isEmpty ? GallerySnapshot(model: model, dimension: dimension, people: loaded.people) : loaded
+        self.model = snapshot.model
+        self.dimension = snapshot.dimension
         (matrix, owners, positions) = Self.index(snapshot)
     }
 
@@ -86,21 +102,29 @@ public actor FaceGallery {
             throw GalleryError.invalidArgument("an embedding has \(e.vector.count) values (or non-finite ones); the gallery stores \(snapshot.dimension)")
         }
         let items = embeddings.enumerated().map { GalleryEmbedding(embedding: $1, metadata: metadata?[safe: $0] ?? [:]) }
+        var next = snapshot
+        let owner: Int
         if let i = positions[id] {
-            snapshot.people[i].embeddings += items
-            snapshot.people[i].metadata.merge(personMetadata) { _, new in new }
-            for e in embeddings { matrix += e.vector; owners.append(i) }
+            next.people[i].embeddings += items
+            next.people[i].metadata.merge(personMetadata) { _, new in new }
+            owner = i
         } else {
-            snapshot.people.append(GalleryPerson(identifier: id, metadata: personMetadata, embeddings: items))
-            positions[id] = snapshot.people.count - 1
-            for e in embeddings { matrix += e.vector; owners.append(snapshot.people.count - 1) }
+            next.people.append(GalleryPerson(identifier: id, metadata: personMetadata, embeddings: items))
+            owner = next.people.count - 1
         }
+        try storage.save(next)   // stored first: a failed save leaves the gallery as it was
+        snapshot = next
+        positions[id] = owner
+        for e in embeddings { matrix += e.vector; owners.append(owner) }
     }
 
     /// Removes a person and their embeddings.
     public func remove(_ identifier: String) throws {
         guard let i = positions[identifier] else { throw GalleryError.unknownPerson(identifier) }
-        snapshot.people.remove(at: i)
+        var next = snapshot
+        next.people.remove(at: i)
+        try storage.save(next)
+        snapshot = next
         (matrix, owners, positions) = Self.index(snapshot)
     }
 
@@ -110,13 +134,33 @@ public actor FaceGallery {
         guard !new.isEmpty else { throw GalleryError.invalidArgument("a person needs a non-empty identifier") }
         guard let i = positions[identifier] else { throw GalleryError.unknownPerson(identifier) }
         guard new == identifier || positions[new] == nil else { throw GalleryError.duplicatePerson(new) }
-        snapshot.people[i].identifier = new
+        var next = snapshot
+        next.people[i].identifier = new
+        try storage.save(next)
+        snapshot = next
         positions[identifier] = nil
         positions[new] = i
     }
 
-    /// Persists the gallery (atomic replacement).
+    /// Stores the gallery again (atomic replacement). Writes are stored as they happen, so this
+    /// is needed only to rewrite the storage, for example after it was replaced behind the
+    /// gallery's back.
     public func save() throws { try storage.save(snapshot) }
+
+    /// The enrolled people with their embedding counts, in enrolment order.
+    public func enrolledPeople() -> [IndexedPerson] {
+        snapshot.people.map { IndexedPerson(identifier: $0.identifier, embeddingCount: $0.embeddings.count, metadata: $0.metadata) }
+    }
+
+    /// The stored embeddings of `identifier`, in enrolment order.
+    public func embeddings(of identifier: String) throws -> [GalleryEmbedding] {
+        guard let i = positions[identifier] else { throw GalleryError.unknownPerson(identifier) }
+        return snapshot.people[i].embeddings
+    }
+
+    /// Releases the gallery's storage (a file gallery's writer lock is released when the gallery
+    /// is deinitialised; this stores nothing, as every write is already stored).
+    public func close() {}
 
     /// The `k` best-matching people for `probe`, best first.
     public func search(_ probe: FaceEmbedding, top k: Int = 5) throws -> [GalleryMatch] {

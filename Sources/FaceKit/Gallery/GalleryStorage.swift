@@ -84,6 +84,10 @@ public enum GalleryError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidArgument(String)
     /// Reading or writing failed.
     case io(file: String, reason: String)
+    /// The index's server cannot be reached (down, refused, timed out, authentication failed).
+    case unavailable(index: String, reason: String)
+    /// The index's stored schema is not one this FaceKit reads (too new, or not a FaceKit index).
+    case schemaMismatch(index: String, reason: String)
 
     public var description: String {
         switch self {
@@ -95,6 +99,8 @@ public enum GalleryError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .duplicatePerson(p): return "a person '\(p)' is already in the gallery"
         case let .invalidArgument(m): return m
         case let .io(f, r): return "\(f): \(r)"
+        case let .unavailable(i, r): return "\(i): the index cannot be reached (\(r)); check that the server runs and the address is right"
+        case let .schemaMismatch(i, r): return "\(i): not a FaceKit index this version reads (\(r))"
         }
     }
 }
