@@ -1,6 +1,7 @@
 // `swift run -c release bench [kernels] [detector] [embedder] [fusion] [end-to-end] [gallery] [weights] [tiles] [--json]`
 // (`tiles` runs only when named: it detects in a 20-MP photo many times.)
 // `swift run -c release bench memory [--images N] [--json]` (only when named: it takes minutes)
+// `bench profile front|back|embedder THREADS [BATCH] [SECONDS]`: one network in a loop, for perf
 // `bench gallery-writer FILE`: the child process of .ci/gallery-crash-test (MemoryBench.swift)
 //
 // Speed is measured here, never asserted in tests. The micro-kernels are chosen at start-up
@@ -14,6 +15,13 @@ if arguments.first == "gallery-writer", arguments.count == 2 {
         FileHandle.standardError.write(Data("bench gallery-writer: \(error)\n".utf8))
         exit(1)
     }
+}
+if arguments.first == "profile" {
+    do { try await runProfileLoop(Array(arguments.dropFirst())) } catch {
+        FileHandle.standardError.write(Data("bench profile: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
 }
 let imageCount = arguments.firstIndex(of: "--images").flatMap { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) : nil } ?? 1000
 let json = arguments.contains("--json")

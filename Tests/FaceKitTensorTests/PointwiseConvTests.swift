@@ -70,7 +70,7 @@ extension KernelTests {
                 for activation in ActivationCase.allCases {
                     for residual in [false, true] {
                         var rng = SeededRandom(seed: 7)
-                        for (k, n) in [(24, 24), (31, 48), (96, 13), (256, 127)] {
+                        for (k, n) in [(24, 24), (31, 48), (96, 13), (256, 127), (24, 28), (20, 42), (9, 4)] {
                             let input = randomTensor(TensorShape(3, 3, 3, k), &rng)
                             let weights = rng.floats(k * n), bias = rng.floats(n)
                             let act = activation.make(channels: n, &rng)

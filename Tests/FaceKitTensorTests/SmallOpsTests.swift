@@ -14,6 +14,18 @@ extension KernelTests {
             try MaxPool.run(input: input, output: out, padding: padding, kernels: kernels)
             try MaxPool.reference(input: input, output: ref, padding: padding)
             #expect(out.toArray() == ref.toArray(), "maxpool \(input.shape) \(padding)")
+            // Into a wider output: the shortcut's channel padding in the same pass (zeros past C).
+            for extra in [1, 4, 8] {
+                let wide = Tensor(shape: TensorShape(batch, g.outputHeight, g.outputWidth, channels + extra)), wideRef = Tensor(shape: wide.shape)
+                wide.fill(.nan)
+                try MaxPool.run(input: input, output: wide, padding: padding, kernels: kernels)
+                try MaxPool.reference(input: input, output: wideRef, padding: padding)
+                #expect(wide.toArray() == wideRef.toArray(), "maxpool \(input.shape) → \(channels + extra) channels \(padding)")
+            }
+        }
+        if channels > 1 {
+            let narrow = Tensor(shape: TensorShape(1, 4, 4, channels - 1)), input = randomTensor(TensorShape(1, 8, 8, channels), &rng)
+            #expect(throws: TensorError.self) { try MaxPool.run(input: input, output: narrow, kernels: kernels) }
         }
     }
 
@@ -29,7 +41,7 @@ extension KernelTests {
         }
     }
 
-    @Test("zero channel padding matches the reference", arguments: [1, 3, 24, 31])
+    @Test("zero channel padding matches the reference", arguments: [1, 3, 4, 8, 24, 28, 31])
     func padding(channels: Int) throws {
         var rng = SeededRandom(seed: 2)
         let input = randomTensor(TensorShape(3, 5, 4, channels), &rng)

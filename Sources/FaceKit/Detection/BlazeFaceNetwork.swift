@@ -210,11 +210,11 @@ final class BlazeFaceNetwork: Sendable {
             if block.residual {
                 var shortcut = current
                 if block.stride == 2 {
-                    try ws.shortcut.reshape(to: TensorShape(batch, outH, outW, s.channels))
+                    // Max pool and channel padding in one pass.
+                    try ws.shortcut.reshape(to: TensorShape(batch, outH, outW, block.outputChannels))
                     try MaxPool.run(input: current, output: ws.shortcut, kernel: 2, stride: 2, padding: .same)
                     shortcut = ws.shortcut
-                }
-                if block.outputChannels > s.channels {
+                } else if block.outputChannels > s.channels {
                     try ws.padded.reshape(to: TensorShape(batch, outH, outW, block.outputChannels))
                     try ChannelPad.run(input: shortcut, output: ws.padded)
                     shortcut = ws.padded

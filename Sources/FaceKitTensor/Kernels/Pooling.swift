@@ -1,23 +1,29 @@
 // Pooling.
 //
-// MaxPool:           input [N, H, W, C] → output [N, OH, OW, C], window k×k, stride s
-//                    (BlazeFace's residual shortcut: 2×2 stride 2). Padded cells never win.
+// MaxPool:           input [N, H, W, C] → output [N, OH, OW, C'], window k×k, stride s, C' ≥ C
+//                    (BlazeFace's residual shortcut: 2×2 stride 2). Padded cells never win; the
+//                    output channels past C are zero (the shortcut's channel padding, in the same pass).
 // GlobalAveragePool: input [N, H, W, C] → output [N, 1, 1, C] (the squeeze of SE).
 //
 // The loops are the micro-kernels f32-maxpool and f32-meanpool (`MicroKernels/Source/Elementwise.swift`).
 
 /// Max pooling: fast kernel and plain reference.
 public enum MaxPool {
-    /// Max over each window; SAME padding ignores the padded cells (as TensorFlow does).
+    /// Max over each window; SAME padding ignores the padded cells (as TensorFlow does). An
+    /// output with more channels than the input gets zeros in the extra ones (max pool, then
+    /// ``ChannelPad``, in one pass).
     public static func run(
         input: Tensor, output: Tensor, kernel: Int = 2, stride: Int = 2, padding: Padding = .valid,
         kernels: KernelConfiguration = .current
     ) throws {
-        let s = input.shape, c = s.channels
+        let s = input.shape, c = s.channels, cout = output.shape.channels
         let g = try WindowGeometry(inputHeight: s.height, inputWidth: s.width, kernelHeight: kernel,
                                    kernelWidth: kernel, strideY: stride, strideX: stride, padding: padding)
-        try requireShape(output, TensorShape(s.batch, g.outputHeight, g.outputWidth, c), "maxpool output")
-        let args = g.arguments(input: input, inputChannels: c, outputChannels: c, packed: nil, packedStride: 0,
+        guard cout >= c else {
+            throw TensorError.invalidArgument(operation: "maxpool", reason: "output has fewer channels (\(cout)) than input (\(c))")
+        }
+        try requireShape(output, TensorShape(s.batch, g.outputHeight, g.outputWidth, cout), "maxpool output")
+        let args = g.arguments(input: input, inputChannels: c, outputChannels: cout, packed: nil, packedStride: 0,
                                output: output, residual: nil, activation: .identity)
         kernels.table.maxPool(args, 0..<(s.batch * g.outputHeight))
     }
@@ -26,13 +32,15 @@ public enum MaxPool {
     public static func reference(
         input: Tensor, output: Tensor, kernel: Int = 2, stride: Int = 2, padding: Padding = .valid
     ) throws {
-        let s = input.shape, c = s.channels
+        let s = input.shape, c = s.channels, cout = output.shape.channels
         let g = try WindowGeometry(inputHeight: s.height, inputWidth: s.width, kernelHeight: kernel,
                                    kernelWidth: kernel, strideY: stride, strideX: stride, padding: padding)
-        try requireShape(output, TensorShape(s.batch, g.outputHeight, g.outputWidth, c), "maxpool reference")
+        guard cout >= c else { throw TensorError.invalidArgument(operation: "maxpool reference", reason: "output has fewer channels than input") }
+        try requireShape(output, TensorShape(s.batch, g.outputHeight, g.outputWidth, cout), "maxpool reference")
         for n in 0..<s.batch {
             for oy in 0..<g.outputHeight {
                 for ox in 0..<g.outputWidth {
+                    for ch in c..<cout { output.data[((n * g.outputHeight + oy) * g.outputWidth + ox) * cout + ch] = 0 }
                     for ch in 0..<c {
                         var m = -Float.infinity
                         for ky in 0..<kernel {
@@ -42,7 +50,7 @@ public enum MaxPool {
                                 m = max(m, input.data[((n * s.height + iy) * s.width + ix) * c + ch])
                             }
                         }
-                        output.data[((n * g.outputHeight + oy) * g.outputWidth + ox) * c + ch] = m
+                        output.data[((n * g.outputHeight + oy) * g.outputWidth + ox) * cout + ch] = m
                     }
                 }
             }

@@ -3,7 +3,8 @@
 //   f32-vadd         out[p, c] = epilogue(a[p, c] + b[p, c])                 (BlazeFace AddV2 + ReLU)
 //   f32-vmulc        out[p, c] = x[p, c] · s[c] (+ r[p, c])                  (SE excitation + residual)
 //   f32-meanpool     out[c]    = mean over p of x[p, c]                      (SE squeeze)
-//   f32-maxpool      window max over output rows, padded cells never win     (BlazeFace shortcut)
+//   f32-maxpool      window max over output rows, padded cells never win;    (BlazeFace shortcut)
+//                    output pixels may be wider than input ones: the extra channels are zeroed
 //   f32-dot          Σ a[i]·b[i], four accumulators                          (embedding similarity)
 //   f32-fma-peak     the arithmetic peak, for `bench kernels`
 import FaceKitKernelABI
@@ -56,7 +57,9 @@ func f32MeanPool(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, 
 }
 
 func f32MaxPool(_ g: WindowArguments, _ rows: Range<Int>) {
-    let c = g.inputChannels
+    // Input pixels hold C = inputChannels values; output pixels hold outputChannels ≥ C, the
+    // channels past C zero-filled (a shortcut that grows its channels, pooled and padded in one pass).
+    let c = g.inputChannels, cout = g.outputChannels
     for r in rows {
         let n = r / g.outputHeight, oy = r % g.outputHeight
         let image = g.input + n * g.inputHeight * g.inputWidth * c
@@ -65,7 +68,7 @@ func f32MaxPool(_ g: WindowArguments, _ rows: Range<Int>) {
         for ox in 0..<g.outputWidth {
             let ix0 = ox * g.strideX - g.padLeft
             let kxLo = max(0, -ix0), kxHi = max(kxLo, min(g.kernelWidth, g.inputWidth - ix0))
-            let dst = g.output + ((n * g.outputHeight + oy) * g.outputWidth + ox) * c
+            let dst = g.output + ((n * g.outputHeight + oy) * g.outputWidth + ox) * cout
             let first = image + ((iy0 + kyLo) * g.inputWidth + ix0 + kxLo) * c
             var ch = 0
             while ch + 8 <= c {
@@ -79,6 +82,17 @@ func f32MaxPool(_ g: WindowArguments, _ rows: Range<Int>) {
                 store8(m, dst + ch)
                 ch += 8
             }
+            if ch + 4 <= c {
+                var m = UnsafeRawPointer(first + ch).loadUnaligned(as: SIMD4<Float>.self)
+                for ky in kyLo..<kyHi {
+                    for kx in kxLo..<kxHi {
+                        let v = UnsafeRawPointer(image + ((iy0 + ky) * g.inputWidth + ix0 + kx) * c + ch).loadUnaligned(as: SIMD4<Float>.self)
+                        m = m.replacing(with: v, where: v .> m)
+                    }
+                }
+                UnsafeMutableRawPointer(dst + ch).storeBytes(of: m, as: SIMD4<Float>.self)
+                ch += 4
+            }
             while ch < c {
                 var m = first[ch]
                 for ky in kyLo..<kyHi {
@@ -90,6 +104,7 @@ func f32MaxPool(_ g: WindowArguments, _ rows: Range<Int>) {
                 dst[ch] = m
                 ch += 1
             }
+            while ch < cout { dst[ch] = 0; ch += 1 }
         }
     }
 }
