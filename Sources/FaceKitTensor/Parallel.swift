@@ -32,6 +32,9 @@ package struct Tuning: Sendable {
     package var depthwiseMinimumWork = 200_000
     /// Convolutions below this many multiply-adds run on one thread.
     package var convolutionMinimumWork = 250_000
+    /// Copies and max pools (memory-bound passes) split only when each thread writes at least
+    /// this many floats.
+    package var copyMinimumFloats = 4096
     /// Floats of expanded and of depthwise rows a `SeparableBlock` strip aims for (~64 KB each,
     /// so that L2 holds both and the weights). Tests make it small to get many strips.
     package var separableStripFloats = 16_384
@@ -46,7 +49,7 @@ package struct Tuning: Sendable {
     /// Every kernel splits whatever its size, on `pool`.
     package static func alwaysThreaded(on pool: WorkerPool) -> Tuning {
         var t = Tuning()
-        t.gemmMinimumFlops = 0; t.depthwiseMinimumWork = 0; t.convolutionMinimumWork = 0
+        t.gemmMinimumFlops = 0; t.depthwiseMinimumWork = 0; t.convolutionMinimumWork = 0; t.copyMinimumFloats = 0
         t.pool = pool
         return t
     }

@@ -4,21 +4,22 @@ import Testing
 
 extension KernelTests {
 @Suite struct SmallOpsTests {
-    @Test("max pool 2×2/2 matches the reference, odd sizes included", arguments: sweepChannels, KernelConfiguration.testVariants)
-    func maxPool(channels: Int, kernels: KernelConfiguration) throws {
+    @Test("max pool 2×2/2 matches the reference, odd sizes included", arguments: sweepChannels, KernelRun.all)
+    func maxPool(channels: Int, run: KernelRun) throws { try run {
+        let kernels = run.kernels, threads = run.threadCount
         var rng = SeededRandom(seed: UInt64(channels))
         for (batch, h, w, padding) in [(1, 8, 8, Padding.valid), (3, 5, 7, .valid), (1, 5, 7, .same), (3, 2, 2, .same)] {
             let input = randomTensor(TensorShape(batch, h, w, channels), &rng)
             let g = try WindowGeometry(inputHeight: h, inputWidth: w, kernelHeight: 2, kernelWidth: 2, strideY: 2, strideX: 2, padding: padding)
             let out = Tensor(shape: TensorShape(batch, g.outputHeight, g.outputWidth, channels)), ref = Tensor(shape: out.shape)
-            try MaxPool.run(input: input, output: out, padding: padding, kernels: kernels)
+            try MaxPool.run(input: input, output: out, padding: padding, threads: threads, kernels: kernels)
             try MaxPool.reference(input: input, output: ref, padding: padding)
             #expect(out.toArray() == ref.toArray(), "maxpool \(input.shape) \(padding)")
             // Into a wider output: the shortcut's channel padding in the same pass (zeros past C).
             for extra in [1, 4, 8] {
                 let wide = Tensor(shape: TensorShape(batch, g.outputHeight, g.outputWidth, channels + extra)), wideRef = Tensor(shape: wide.shape)
                 wide.fill(.nan)
-                try MaxPool.run(input: input, output: wide, padding: padding, kernels: kernels)
+                try MaxPool.run(input: input, output: wide, padding: padding, threads: threads, kernels: kernels)
                 try MaxPool.reference(input: input, output: wideRef, padding: padding)
                 #expect(wide.toArray() == wideRef.toArray(), "maxpool \(input.shape) → \(channels + extra) channels \(padding)")
             }
@@ -27,7 +28,7 @@ extension KernelTests {
             let narrow = Tensor(shape: TensorShape(1, 4, 4, channels - 1)), input = randomTensor(TensorShape(1, 8, 8, channels), &rng)
             #expect(throws: TensorError.self) { try MaxPool.run(input: input, output: narrow, kernels: kernels) }
         }
-    }
+    } }
 
     @Test("global average pool matches the reference", arguments: sweepChannels, KernelConfiguration.testVariants)
     func globalAverage(channels: Int, kernels: KernelConfiguration) throws {
@@ -41,16 +42,16 @@ extension KernelTests {
         }
     }
 
-    @Test("zero channel padding matches the reference", arguments: [1, 3, 4, 8, 24, 28, 31])
-    func padding(channels: Int) throws {
+    @Test("zero channel padding matches the reference", arguments: [1, 3, 4, 8, 24, 28, 31], KernelRun.all)
+    func padding(channels: Int, run: KernelRun) throws { try run {
         var rng = SeededRandom(seed: 2)
         let input = randomTensor(TensorShape(3, 5, 4, channels), &rng)
         let out = Tensor(shape: TensorShape(3, 5, 4, channels + 4)), ref = Tensor(shape: out.shape)
         out.fill(.nan)
-        try ChannelPad.run(input: input, output: out)
+        try ChannelPad.run(input: input, output: out, threads: run.threadCount)
         try ChannelPad.reference(input: input, output: ref)
         #expect(out.toArray() == ref.toArray())
-    }
+    } }
 
     @Test("add and channel scale match the reference",
           arguments: ActivationCase.allCases, KernelConfiguration.testVariants)

@@ -212,11 +212,11 @@ final class BlazeFaceNetwork: Sendable {
                 if block.stride == 2 {
                     // Max pool and channel padding in one pass.
                     try ws.shortcut.reshape(to: TensorShape(batch, outH, outW, block.outputChannels))
-                    try MaxPool.run(input: current, output: ws.shortcut, kernel: 2, stride: 2, padding: .same)
+                    try MaxPool.run(input: current, output: ws.shortcut, kernel: 2, stride: 2, padding: .same, threads: threads)
                     shortcut = ws.shortcut
                 } else if block.outputChannels > s.channels {
                     try ws.padded.reshape(to: TensorShape(batch, outH, outW, block.outputChannels))
-                    try ChannelPad.run(input: shortcut, output: ws.padded)
+                    try ChannelPad.run(input: shortcut, output: ws.padded, threads: threads)
                     shortcut = ws.padded
                 }
                 residual = shortcut

@@ -6,23 +6,25 @@
 /// Appends zero channels.
 public enum ChannelPad {
     /// Copies each pixel's channels and zero-fills the rest.
-    public static func run(input: Tensor, output: Tensor) throws {
+    public static func run(input: Tensor, output: Tensor, threads: ThreadCount = .single) throws {
         let s = input.shape, cout = output.shape.channels
         guard cout >= s.channels else {
             throw TensorError.invalidArgument(operation: "channel pad", reason: "output has fewer channels than input")
         }
         try requireShape(output, TensorShape(s.batch, s.height, s.width, cout), "channel pad output")
         // Pixels hold a few dozen channels: a vector loop, not a memmove call per pixel.
-        let cin = s.channels
-        for p in 0..<s.pixels {
-            let src = input.data + p * cin, dst = output.data + p * cout
-            var ch = 0
-            while ch + 8 <= cin {
-                UnsafeMutableRawPointer(dst + ch).storeBytes(of: UnsafeRawPointer(src + ch).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
-                ch += 8
+        let cin = s.channels, source = input.data, destination = output.data
+        parallelFor(s.pixels, threads: threads, minimumPerThread: max(1, Tuning.current.copyMinimumFloats / max(1, cout))) { p0, p1 in
+            for p in p0..<p1 {
+                let src = source + p * cin, dst = destination + p * cout
+                var ch = 0
+                while ch + 8 <= cin {
+                    UnsafeMutableRawPointer(dst + ch).storeBytes(of: UnsafeRawPointer(src + ch).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                    ch += 8
+                }
+                while ch < cin { dst[ch] = src[ch]; ch += 1 }
+                while ch < cout { dst[ch] = 0; ch += 1 }
             }
-            while ch < cin { dst[ch] = src[ch]; ch += 1 }
-            while ch < cout { dst[ch] = 0; ch += 1 }
         }
     }
 

@@ -14,7 +14,7 @@ public enum MaxPool {
     /// ``ChannelPad``, in one pass).
     public static func run(
         input: Tensor, output: Tensor, kernel: Int = 2, stride: Int = 2, padding: Padding = .valid,
-        kernels: KernelConfiguration = .current
+        threads: ThreadCount = .single, kernels: KernelConfiguration = .current
     ) throws {
         let s = input.shape, c = s.channels, cout = output.shape.channels
         let g = try WindowGeometry(inputHeight: s.height, inputWidth: s.width, kernelHeight: kernel,
@@ -25,7 +25,11 @@ public enum MaxPool {
         try requireShape(output, TensorShape(s.batch, g.outputHeight, g.outputWidth, cout), "maxpool output")
         let args = g.arguments(input: input, inputChannels: c, outputChannels: cout, packed: nil, packedStride: 0,
                                output: output, residual: nil, activation: .identity)
-        kernels.table.maxPool(args, 0..<(s.batch * g.outputHeight))
+        let rows = s.batch * g.outputHeight, table = kernels.table
+        // A memory-bound pass: split only when each thread gets a few thousand outputs.
+        parallelFor(rows, threads: threads, minimumPerThread: max(1, Tuning.current.copyMinimumFloats / max(1, g.outputWidth * cout))) { r0, r1 in
+            table.maxPool(args, r0..<r1)
+        }
     }
 
     /// Plain reference.
