@@ -10,8 +10,10 @@
 // once for all the pixels whose windows cover it (stride 1: pixels + 2 columns a row; stride 2:
 // 2·pixels + 1), so a tile does 9·pixels multiply-adds from 3 weight and ~pixels input loads a
 // row. Kernel rows outside the image at the top and bottom are skipped. A row's last tile
-// overlaps the one before it; only rows narrower than a tile (or with a residual) take
-// `f32DWConv3x3Tile`, one pixel at a time with the 9 weights loaded once. A last
+// overlaps the one before it. A border column one column outside the image (SAME padding) is
+// covered by the tile at that end of the row, which skips that column's multiply-adds; only
+// rows narrower than a tile (or with a residual) take `f32DWConv3x3Tile`, one pixel at a time
+// with the 9 weights loaded once. A last
 // block of fewer than 8 channels loads whole vectors (the packed weights are zero there, and
 // tensors carry `AlignedBuffer.slack` floats past their end) and stores only its real lanes. A
 // border column shifts the window inside the row and zeroes the weights of the columns it does
@@ -87,19 +89,29 @@ func f32DWConv3x3Row(
             ch += 8
         }
     }
-    for ox in 0..<first { edge(ox) }
+    // A border column that lies one column outside the image (SAME padding of 1 on the left;
+    // one column short on the right) is not given to `edge`: the tile at that end of the row
+    // skips the outside column's multiply-adds (`skip` bit 0: the first column, bit 1: the
+    // last), so the whole row runs in full tiles. (BlazeFace's 8- and 16-pixel rows have a
+    // quarter and an eighth of their pixels on a border.)
+    let rightOver = (g.outputWidth - 1) * sx - g.padLeft + 2 - (g.inputWidth - 1)
+    let tilesCoverRow = residual == nil && (sx == 1 || sx == 2) && g.outputWidth >= dwTilePixels
+        && first <= 1 && g.padLeft <= 1 && g.outputWidth - last <= 1 && rightOver <= 1
+    let lo = tilesCoverRow ? 0 : first, hi = tilesCoverRow ? g.outputWidth : last
+    if !tilesCoverRow { for ox in 0..<first { edge(ox) } }
     // Tiles of `dwTilePixels` output pixels: for each 8-channel block, one accumulator per
     // pixel, the kernel row by row (3 weights in registers), each input column loaded once and
     // used by every pixel whose window covers it. A last tile narrower than that takes the
     // per-pixel tile below.
-    var t0 = first
-    while t0 < last {
-        var t1 = min(last, t0 + dwTilePixels)
-        if t1 - t0 < dwTilePixels && last - first >= dwTilePixels && residual == nil {
+    var t0 = lo
+    while t0 < hi {
+        var t1 = min(hi, t0 + dwTilePixels)
+        if t1 - t0 < dwTilePixels && hi - lo >= dwTilePixels && residual == nil {
             // The last tile overlaps the one before and writes some pixels again, with the same
             // values (the output never aliases the input), instead of taking the per-pixel tile.
-            t0 = last - dwTilePixels; t1 = last
+            t0 = hi - dwTilePixels; t1 = hi
         }
+        let skip = tilesCoverRow ? (t0 < first ? 1 : 0) | (t1 > last ? 2 : 0) : 0
         var ch = 0
         while ch < c {
             let lanes = min(8, c - ch)   // a last partial block loads whole vectors (see AlignedBuffer.slack)
@@ -108,14 +120,16 @@ func f32DWConv3x3Row(
             let r = residual.map { $0 + o }
             if t1 - t0 == dwTilePixels {
                 let p = first0 + x, n = kyHi - kyLo, po = out + o, sl = e.slopes
-                switch (sx, e.kind, r != nil, lanes) {
+                // Interior tiles take the entries specialised for stride and activation (with no
+                // column skipped, a constant there); a row's end tiles that skip a column the general one.
+                switch (skip == 0 ? sx : 0, e.kind, r != nil, lanes) {
                 case (1, .identity, false, 8): f32DWConv3x3PixelsS1Identity(p, rowStride, n, c, q, kyLo, cp, po, sl)
                 case (1, .relu, false, 8): f32DWConv3x3PixelsS1ReLU(p, rowStride, n, c, q, kyLo, cp, po, sl)
                 case (1, .prelu, false, 8): f32DWConv3x3PixelsS1PReLU(p, rowStride, n, c, q, kyLo, cp, po, sl.map { $0 + ch })
                 case (2, .identity, false, 8): f32DWConv3x3PixelsS2Identity(p, rowStride, n, c, q, kyLo, cp, po, sl)
                 case (2, .relu, false, 8): f32DWConv3x3PixelsS2ReLU(p, rowStride, n, c, q, kyLo, cp, po, sl)
                 case (2, .prelu, false, 8): f32DWConv3x3PixelsS2PReLU(p, rowStride, n, c, q, kyLo, cp, po, sl.map { $0 + ch })
-                default: f32DWConv3x3PixelsGeneral(p, rowStride, n, sx, c, q, kyLo, cp, po, r, e, ch, lanes)
+                default: f32DWConv3x3PixelsGeneral(p, rowStride, n, sx, c, q, kyLo, cp, po, r, e, ch, lanes, skip)
                 }
             } else {
                 let b = load8(q)
@@ -129,7 +143,7 @@ func f32DWConv3x3Row(
         }
         t0 = t1
     }
-    for ox in last..<g.outputWidth { edge(ox) }
+    if !tilesCoverRow { for ox in last..<g.outputWidth { edge(ox) } }
 }
 
 /// `count` output pixels of one block of `lanes` (≤ 8) channels: input pointers advance `sxc` floats a pixel
@@ -183,7 +197,7 @@ let dwTilePixels = 4
 @inline(__always)
 func f32DWConv3x3PixelsBody(
     _ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ s: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int,
-    _ out: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?, _ e: Epilogue, _ ch: Int, _ lanes: Int
+    _ out: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?, _ e: Epilogue, _ ch: Int, _ lanes: Int, _ skip: Int
 ) {
     let b = load8(q)
     var a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b   // the first `dwTilePixels` are used
@@ -191,7 +205,7 @@ func f32DWConv3x3PixelsBody(
     // inputs up front and spills them.
     var p = p, wq = q + (1 &+ 3 &* ky0) &* cp
     for _ in 0..<rows {
-        f32DWConv3x3PixelsRow(p, wq, cp, c, s, &a0, &a1, &a2, &a3, &a4, &a5, &a6, &a7)
+        f32DWConv3x3PixelsRow(p, wq, cp, c, s, skip, &a0, &a1, &a2, &a3, &a4, &a5, &a6, &a7)
         p += rowStride; wq += 3 &* cp
     }
     let r = residual
@@ -210,7 +224,7 @@ func f32DWConv3x3PixelsBody(
 /// `2·dwTilePixels + 1`, each once.
 @inline(__always)
 func f32DWConv3x3PixelsRow(
-    _ p: UnsafePointer<Float>, _ wq: UnsafePointer<Float>, _ cp: Int, _ c: Int, _ s: Int,
+    _ p: UnsafePointer<Float>, _ wq: UnsafePointer<Float>, _ cp: Int, _ c: Int, _ s: Int, _ skip: Int,
     _ a0: inout F32x8, _ a1: inout F32x8, _ a2: inout F32x8, _ a3: inout F32x8,
     _ a4: inout F32x8, _ a5: inout F32x8, _ a6: inout F32x8, _ a7: inout F32x8
 ) {
@@ -218,8 +232,8 @@ func f32DWConv3x3PixelsRow(
     @inline(__always) func x(_ i: Int) -> F32x8 { load8(p + i &* c) }
     #if FACEKIT_ISA_AVX512 || FACEKIT_ISA_AVX2 || arch(arm64)
     if s == 1 {
-        var t = x(0); a0 = madd(a0, t, wa)
-        t = x(1); a1 = madd(a1, t, wa); a0 = madd(a0, t, wb)
+        if skip & 1 == 0 { a0 = madd(a0, x(0), wa) }
+        var t = x(1); a1 = madd(a1, t, wa); a0 = madd(a0, t, wb)
         t = x(2); a2 = madd(a2, t, wa); a1 = madd(a1, t, wb); a0 = madd(a0, t, wc)
         t = x(3); a3 = madd(a3, t, wa); a2 = madd(a2, t, wb); a1 = madd(a1, t, wc)
         t = x(4); a4 = madd(a4, t, wa); a3 = madd(a3, t, wb); a2 = madd(a2, t, wc)
@@ -227,10 +241,10 @@ func f32DWConv3x3PixelsRow(
         t = x(6); a6 = madd(a6, t, wa); a5 = madd(a5, t, wb); a4 = madd(a4, t, wc)
         t = x(7); a7 = madd(a7, t, wa); a6 = madd(a6, t, wb); a5 = madd(a5, t, wc)
         t = x(8); a7 = madd(a7, t, wb); a6 = madd(a6, t, wc)
-        t = x(9); a7 = madd(a7, t, wc)
+        if skip & 2 == 0 { a7 = madd(a7, x(9), wc) }
     } else if s == 2 {
-        var t = x(0); a0 = madd(a0, t, wa)
-        t = x(1); a0 = madd(a0, t, wb)
+        if skip & 1 == 0 { a0 = madd(a0, x(0), wa) }
+        var t = x(1); a0 = madd(a0, t, wb)
         t = x(2); a1 = madd(a1, t, wa); a0 = madd(a0, t, wc)
         t = x(3); a1 = madd(a1, t, wb)
         t = x(4); a2 = madd(a2, t, wa); a1 = madd(a1, t, wc)
@@ -245,7 +259,7 @@ func f32DWConv3x3PixelsRow(
         t = x(13); a6 = madd(a6, t, wb)
         t = x(14); a7 = madd(a7, t, wa); a6 = madd(a6, t, wc)
         t = x(15); a7 = madd(a7, t, wb)
-        t = x(16); a7 = madd(a7, t, wc)
+        if skip & 2 == 0 { a7 = madd(a7, x(16), wc) }
     } else {
         @inline(__always) func pixel(_ v: inout F32x8, _ j: Int) {
             v = madd(madd(madd(v, x(j &* s), wa), x(j &* s &+ 1), wb), x(j &* s &+ 2), wc)
@@ -254,22 +268,22 @@ func f32DWConv3x3PixelsRow(
     }
     #else
     if s == 1 {
-        var t = x(0); a0 = madd(a0, t, wa)
-        t = x(1); a1 = madd(a1, t, wa); a0 = madd(a0, t, wb)
+        if skip & 1 == 0 { a0 = madd(a0, x(0), wa) }
+        var t = x(1); a1 = madd(a1, t, wa); a0 = madd(a0, t, wb)
         t = x(2); a2 = madd(a2, t, wa); a1 = madd(a1, t, wb); a0 = madd(a0, t, wc)
         t = x(3); a3 = madd(a3, t, wa); a2 = madd(a2, t, wb); a1 = madd(a1, t, wc)
         t = x(4); a3 = madd(a3, t, wb); a2 = madd(a2, t, wc)
-        t = x(5); a3 = madd(a3, t, wc)
+        if skip & 2 == 0 { a3 = madd(a3, x(5), wc) }
     } else if s == 2 {
-        var t = x(0); a0 = madd(a0, t, wa)
-        t = x(1); a0 = madd(a0, t, wb)
+        if skip & 1 == 0 { a0 = madd(a0, x(0), wa) }
+        var t = x(1); a0 = madd(a0, t, wb)
         t = x(2); a1 = madd(a1, t, wa); a0 = madd(a0, t, wc)
         t = x(3); a1 = madd(a1, t, wb)
         t = x(4); a2 = madd(a2, t, wa); a1 = madd(a1, t, wc)
         t = x(5); a2 = madd(a2, t, wb)
         t = x(6); a3 = madd(a3, t, wa); a2 = madd(a2, t, wc)
         t = x(7); a3 = madd(a3, t, wb)
-        t = x(8); a3 = madd(a3, t, wc)
+        if skip & 2 == 0 { a3 = madd(a3, x(8), wc) }
     } else {
         @inline(__always) func pixel(_ v: inout F32x8, _ j: Int) {
             v = madd(madd(madd(v, x(j &* s), wa), x(j &* s &+ 1), wb), x(j &* s &+ 2), wc)
@@ -280,30 +294,31 @@ func f32DWConv3x3PixelsRow(
 }
 
 // The tile's entries: one per stride and activation of a full 8-channel block without residual
-// (the layers of both networks), and a general one. Each inlines the body once.
+// and without a skipped border column (the layers of both networks), and a general one. Each
+// inlines the body once.
 @inline(never) func f32DWConv3x3PixelsS1Identity(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
-    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .identity, slopes: slopes), 0, 8)
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .identity, slopes: slopes), 0, 8, 0)
 }
 @inline(never) func f32DWConv3x3PixelsS1ReLU(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
-    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .relu, slopes: slopes), 0, 8)
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .relu, slopes: slopes), 0, 8, 0)
 }
 @inline(never) func f32DWConv3x3PixelsS1PReLU(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
-    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .prelu, slopes: slopes), 0, 8)
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .prelu, slopes: slopes), 0, 8, 0)
 }
 @inline(never) func f32DWConv3x3PixelsS2Identity(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
-    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .identity, slopes: slopes), 0, 8)
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .identity, slopes: slopes), 0, 8, 0)
 }
 @inline(never) func f32DWConv3x3PixelsS2ReLU(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
-    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .relu, slopes: slopes), 0, 8)
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .relu, slopes: slopes), 0, 8, 0)
 }
 @inline(never) func f32DWConv3x3PixelsS2PReLU(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
-    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .prelu, slopes: slopes), 0, 8)
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .prelu, slopes: slopes), 0, 8, 0)
 }
 @inline(never) func f32DWConv3x3PixelsGeneral(
     _ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ s: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int,
-    _ out: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?, _ e: Epilogue, _ ch: Int, _ lanes: Int
+    _ out: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?, _ e: Epilogue, _ ch: Int, _ lanes: Int, _ skip: Int
 ) {
-    f32DWConv3x3PixelsBody(p, rowStride, rows, s, c, q, ky0, cp, out, residual, e, ch, lanes)
+    f32DWConv3x3PixelsBody(p, rowStride, rows, s, c, q, ky0, cp, out, residual, e, ch, lanes, skip)
 }
 
 /// Channels `c0 ..< c1` of one output pixel, any kernel size, with bounds checks.
