@@ -120,15 +120,21 @@ func f32DWConv3x3Row(
             let r = residual.map { $0 + o }
             if t1 - t0 == dwTilePixels {
                 let p = first0 + x, n = kyHi - kyLo, po = out + o, sl = e.slopes
-                // Interior tiles take the entries specialised for stride and activation (with no
-                // column skipped, a constant there); a row's end tiles that skip a column the general one.
-                switch (skip == 0 ? sx : 0, e.kind, r != nil, lanes) {
-                case (1, .identity, false, 8): f32DWConv3x3PixelsS1Identity(p, rowStride, n, c, q, kyLo, cp, po, sl)
-                case (1, .relu, false, 8): f32DWConv3x3PixelsS1ReLU(p, rowStride, n, c, q, kyLo, cp, po, sl)
-                case (1, .prelu, false, 8): f32DWConv3x3PixelsS1PReLU(p, rowStride, n, c, q, kyLo, cp, po, sl.map { $0 + ch })
-                case (2, .identity, false, 8): f32DWConv3x3PixelsS2Identity(p, rowStride, n, c, q, kyLo, cp, po, sl)
-                case (2, .relu, false, 8): f32DWConv3x3PixelsS2ReLU(p, rowStride, n, c, q, kyLo, cp, po, sl)
-                case (2, .prelu, false, 8): f32DWConv3x3PixelsS2PReLU(p, rowStride, n, c, q, kyLo, cp, po, sl.map { $0 + ch })
+                // Interior tiles take the entries specialised for stride and activation (no column
+                // skipped: a constant there); a row's end tiles that skip a column their Border twins.
+                switch (sx, e.kind, r != nil, lanes, skip != 0) {
+                case (1, .identity, false, 8, false): f32DWConv3x3PixelsS1Identity(p, rowStride, n, c, q, kyLo, cp, po, sl)
+                case (1, .relu, false, 8, false): f32DWConv3x3PixelsS1ReLU(p, rowStride, n, c, q, kyLo, cp, po, sl)
+                case (1, .prelu, false, 8, false): f32DWConv3x3PixelsS1PReLU(p, rowStride, n, c, q, kyLo, cp, po, sl.map { $0 + ch })
+                case (2, .identity, false, 8, false): f32DWConv3x3PixelsS2Identity(p, rowStride, n, c, q, kyLo, cp, po, sl)
+                case (2, .relu, false, 8, false): f32DWConv3x3PixelsS2ReLU(p, rowStride, n, c, q, kyLo, cp, po, sl)
+                case (2, .prelu, false, 8, false): f32DWConv3x3PixelsS2PReLU(p, rowStride, n, c, q, kyLo, cp, po, sl.map { $0 + ch })
+                case (1, .identity, false, 8, true): f32DWConv3x3PixelsS1IdentityBorder(p, rowStride, n, c, q, kyLo, cp, po, sl, skip)
+                case (1, .relu, false, 8, true): f32DWConv3x3PixelsS1ReLUBorder(p, rowStride, n, c, q, kyLo, cp, po, sl, skip)
+                case (1, .prelu, false, 8, true): f32DWConv3x3PixelsS1PReLUBorder(p, rowStride, n, c, q, kyLo, cp, po, sl.map { $0 + ch }, skip)
+                case (2, .identity, false, 8, true): f32DWConv3x3PixelsS2IdentityBorder(p, rowStride, n, c, q, kyLo, cp, po, sl, skip)
+                case (2, .relu, false, 8, true): f32DWConv3x3PixelsS2ReLUBorder(p, rowStride, n, c, q, kyLo, cp, po, sl, skip)
+                case (2, .prelu, false, 8, true): f32DWConv3x3PixelsS2PReLUBorder(p, rowStride, n, c, q, kyLo, cp, po, sl.map { $0 + ch }, skip)
                 default: f32DWConv3x3PixelsGeneral(p, rowStride, n, sx, c, q, kyLo, cp, po, r, e, ch, lanes, skip)
                 }
             } else {
@@ -294,25 +300,43 @@ func f32DWConv3x3PixelsRow(
 }
 
 // The tile's entries: one per stride and activation of a full 8-channel block without residual
-// and without a skipped border column (the layers of both networks), and a general one. Each
-// inlines the body once.
+// (the layers of both networks), each also as a Border twin that skips a column outside the
+// image, and a general one. Each inlines the body once.
 @inline(never) func f32DWConv3x3PixelsS1Identity(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
     f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .identity, slopes: slopes), 0, 8, 0)
+}
+@inline(never) func f32DWConv3x3PixelsS1IdentityBorder(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ skip: Int) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .identity, slopes: slopes), 0, 8, skip)
 }
 @inline(never) func f32DWConv3x3PixelsS1ReLU(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
     f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .relu, slopes: slopes), 0, 8, 0)
 }
+@inline(never) func f32DWConv3x3PixelsS1ReLUBorder(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ skip: Int) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .relu, slopes: slopes), 0, 8, skip)
+}
 @inline(never) func f32DWConv3x3PixelsS1PReLU(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
     f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .prelu, slopes: slopes), 0, 8, 0)
+}
+@inline(never) func f32DWConv3x3PixelsS1PReLUBorder(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ skip: Int) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .prelu, slopes: slopes), 0, 8, skip)
 }
 @inline(never) func f32DWConv3x3PixelsS2Identity(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
     f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .identity, slopes: slopes), 0, 8, 0)
 }
+@inline(never) func f32DWConv3x3PixelsS2IdentityBorder(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ skip: Int) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .identity, slopes: slopes), 0, 8, skip)
+}
 @inline(never) func f32DWConv3x3PixelsS2ReLU(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
     f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .relu, slopes: slopes), 0, 8, 0)
 }
+@inline(never) func f32DWConv3x3PixelsS2ReLUBorder(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ skip: Int) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .relu, slopes: slopes), 0, 8, skip)
+}
 @inline(never) func f32DWConv3x3PixelsS2PReLU(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
     f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .prelu, slopes: slopes), 0, 8, 0)
+}
+@inline(never) func f32DWConv3x3PixelsS2PReLUBorder(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ skip: Int) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .prelu, slopes: slopes), 0, 8, skip)
 }
 @inline(never) func f32DWConv3x3PixelsGeneral(
     _ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ s: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int,
