@@ -390,11 +390,16 @@ extension GalleryCommand {
                 guard !mine.isEmpty else { continue }
                 let c = (mine.map { points[$0].0 }.reduce(0, +) / Float(mine.count), mine.map { points[$0].1 }.reduce(0, +) / Float(mine.count))
                 let (x, y) = px(c)
-                image.drawText(p.identifier, x: Int(x) + 8, y: Int(y) - 16, scale: 2, color: personColor(i), background: nil)
+                // Right of the cluster, or left of it when the name would run off the image.
+                let textWidth = p.identifier.count * 12
+                let left = Int(x) + 8 + textWidth > width - 4 ? max(4, Int(x) - 8 - textWidth) : Int(x) + 8
+                image.drawText(p.identifier, x: left, y: max(top, Int(y) - 16), scale: 2, color: personColor(i), background: nil)
             }
-            let variance = pca.variances.reduce(0, +)
-            image.drawText("\(people.count) PEOPLE, \(vectors.count) EMBEDDINGS - PCA, VARIANCE \(String(format: "%.3f", variance))",
+            let shown = pca.totalVariance > 0 ? 100 * pca.variances.reduce(0, +) / pca.totalVariance : 100
+            image.drawText("\(people.count) PEOPLE / \(vectors.count) EMBEDDINGS - PCA: 2 AXES SHOW \(Int(shown.rounded()))% OF THE VARIANCE",
                            x: 10, y: 10, scale: 2, color: .black, background: nil)
+            image.drawText("PC1", x: width - margin - 26, y: height - margin + 16, scale: 2, color: RGBColor(150, 150, 150), background: nil)
+            image.drawText("PC2", x: 8, y: top + 4, scale: 2, color: RGBColor(150, 150, 150), background: nil)
             do { try image.writePNG(to: output) } catch { throw CLIError("\(output): cannot write the PNG (\(error))") }
             print("plotted \(vectors.count) embeddings of \(people.count) people to \(output) (\(width)x\(height))")
         }

@@ -46,7 +46,14 @@ func displayIndexName(_ location: String) -> String {
 /// PostgreSQL index, anything else is a gallery file path (created by the first write).
 /// With `mustExist`, a gallery file that does not exist is an error instead of an empty index.
 func openIndex(_ location: String, writable: Bool, mustExist: Bool = false) async throws -> any FaceIndex {
-    if isPostgresURL(location) { return try await openPostgresIndex(url: location, writable: writable) }
+    if isPostgresURL(location) {
+        do { return try await openPostgresIndex(url: location, writable: writable) } catch let error as GalleryError {
+            // The message names the index by its URL: never print its password.
+            let shown = displayIndexName(location)
+            guard shown != location else { throw error }
+            throw CLIError(error.description.replacingOccurrences(of: location, with: shown))
+        }
+    }
     if mustExist && !FileManager.default.fileExists(atPath: location) {
         throw CLIError("no gallery at \(location); enrol people first (facekit enroll --index \(location) NAME PHOTO...)")
     }

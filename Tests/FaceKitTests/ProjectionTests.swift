@@ -10,7 +10,7 @@ import Testing
         let points: [[Float]] = [[3, 1, 1], [-1, 1, 1], [1, 2, 1], [1, 0, 1]]
         let pca = try PrincipalComponents(fitting: points, count: 2)
         #expect(pca.mean == [1, 1, 1])
-        #expect(abs(pca.variances[0] - 2) < 1e-5 && abs(pca.variances[1] - 0.5) < 1e-5)
+        #expect(abs(pca.variances[0] - 2) < 1e-5 && abs(pca.variances[1] - 0.5) < 1e-5 && abs(pca.totalVariance - 2.5) < 1e-5)
         for (c, axis) in zip(pca.components, [[Float(1), 0, 0], [0, 1, 0]]) {
             for (a, b) in zip(c, axis) { #expect(abs(a - b) < 1e-5, "\(pca.components)") }
         }

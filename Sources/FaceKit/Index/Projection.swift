@@ -12,6 +12,9 @@ public struct PrincipalComponents: Sendable, Equatable {
     public let components: [[Float]]
     /// The variance of the vectors along each component.
     public let variances: [Float]
+    /// The total variance of the vectors (the covariance matrix's trace): `variances` summed
+    /// over it is the share of the spread the components show.
+    public let totalVariance: Float
 
     /// Fits `count` components to `vectors` (all of one length), by power iteration with
     /// deflation on the covariance matrix (accumulated in double precision). At most
@@ -40,6 +43,7 @@ public struct PrincipalComponents: Sendable, Equatable {
         }
         let n = Double(sample.count)
         for i in 0..<d { for j in i..<d { cov[i * d + j] /= n; cov[j * d + i] = cov[i * d + j] } }
+        let trace = (0..<d).reduce(0.0) { $0 + cov[$1 * d + $1] }
         var components: [[Float]] = [], variances: [Float] = []
         for c in 0..<count {
             // Start from a fixed vector not orthogonal to most directions.
@@ -68,6 +72,7 @@ public struct PrincipalComponents: Sendable, Equatable {
         self.mean = mean.map { Float($0) }
         self.components = components
         self.variances = variances
+        self.totalVariance = Float(trace)
     }
 
     /// The coordinates of `vector` along each component.
