@@ -236,6 +236,23 @@ import Testing
         #expect(seen == total)
     }
 
+    @Test("files written from the documented format by another program (Fuzz/make-seeds.py) read as that program meant")
+    func independentWriter() throws {
+        func seed(_ name: String) throws -> Data {
+            Data(try Data(contentsOf: Shared.packageRoot.appendingPathComponent("Fuzz/corpus/gallery/\(name)")).dropFirst())   // byte 0: the fuzz flag
+        }
+        // Snapshot: Barack Obama (2 embeddings), Joe Biden; log: enrol Kamala Harris, rename Joe Biden, remove Barack Obama.
+        let full = try GalleryFile.decode(try seed("v2-dim4-log"), name: "seed")
+        #expect(full.model == "se-mobilefacenet-arcface" && full.dimension == 4)
+        #expect(full.people.map(\.identifier) == ["President Biden", "Kamala Harris"])
+        #expect(full.people[1].metadata == ["n": "1"] && full.people[1].embeddings.map(\.embedding.vector) == [[0.5, 0.5, 0.5, 0.5]])
+        #expect(full.people[1].embeddings[0].embedding.norm == 2 && full.people[1].embeddings[0].metadata == ["source": "c.jpg"])
+        // The same with the last record torn: the remove never happened.
+        let torn = try GalleryFile.decode(try seed("v2-dim4-log-torn-tail"), name: "seed")
+        #expect(torn.people.map(\.identifier) == ["Barack Obama", "President Biden", "Kamala Harris"])
+        #expect(torn.people[0].embeddings.count == 2)
+    }
+
     @Test("many probes through the GEMM kernel give each single search's answer", arguments: [5, 130])
     func gemmBatchEqualsSingle(probeCount: Int) async throws {
         var rng = SeededRandom(seed: 28)
