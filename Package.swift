@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "FaceKitImageTests", dependencies: ["FaceKitImage", "FaceKitTestSupport", "CFaceKitCodecs"]),
         .testTarget(name: "FaceKitWeightsTests", dependencies: ["FaceKitWeights", "FaceKitSupport", "FaceKitTestSupport"]),
         .testTarget(name: "FaceKitTests", dependencies: ["FaceKit", "FaceKitTestSupport"]),
-        .testTarget(name: "FaceKitCLITests", dependencies: ["facekit", "FaceKitTestSupport"]),
+        .testTarget(name: "FaceKitCLITests", dependencies: ["facekit", "FaceKit", "FaceKitTestSupport"]),
     ]
 )
 

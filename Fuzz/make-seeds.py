@@ -184,6 +184,23 @@ g256 = gallery([("Person", {}, [([((i * 37) % 17) - 8 + 0.5 for i in range(256)]
 write("gallery", "dim256-one", b"\1" + g256)
 write("gallery", "empty", b"\1" + gallery([], 256))
 
+# Format 2: the snapshot (version 2) followed by log records (GalleryFile.swift's header comment).
+def record(change, vectors=b""):
+    j = json.dumps(change, sort_keys=True, separators=(",", ":")).encode()
+    payload = struct.pack("<I", len(j)) + j + vectors
+    return b"FKLR" + struct.pack("<I", len(payload)) + hashlib.sha256(payload).digest() + payload
+
+def v2(snapshot):
+    return snapshot[:8] + struct.pack("<I", 2) + snapshot[12:]
+
+log4 = (record({"op": "enroll", "identifier": "Kamala Harris", "personMetadata": {"n": "1"},
+                "embeddings": [{"metadata": {"source": "c.jpg"}, "norm": 2.0}]}, struct.pack("<4f", 0.5, 0.5, 0.5, 0.5))
+        + record({"op": "rename", "identifier": "Joe Biden", "to": "President Biden"})
+        + record({"op": "remove", "identifier": "Barack Obama"}))
+write("gallery", "v2-dim4-log", b"\0" + v2(g4) + log4)
+write("gallery", "v2-dim4-log-fixsum", b"\1" + v2(g4) + log4)
+write("gallery", "v2-dim4-log-torn-tail", b"\0" + v2(g4) + log4[:-7])
+
 # ---- pairs -----------------------------------------------------------------------------------
 write("pairs", "csv-header", b"path_a,path_b,same\na/1.jpg,a/2.jpg,1\na/1.jpg,b/1.jpg,0\n/abs/x.png, y.webp ,yes\n")
 write("pairs", "csv-comments", b"# comment\n\nx.jpg,y.jpg,false\r\nx.jpg,z.jpg,TRUE\n")

@@ -5,7 +5,8 @@
 //
 // `bench gallery-writer FILE`: the child process of `.ci/gallery-crash-test`, not a benchmark.
 // Opens FILE for writing and, forever, enrols person-<n> (n = people already there) with one
-// embedding derived from n, saves, then prints "saved <n>" and flushes; the test kills it with
+// embedding derived from n (stored when enroll returns: one log record, flushed; every 10th
+// enrolment also compacts with save()), then prints "saved <n>" and flushes; the test kills it with
 // SIGKILL at random moments and checks what the file holds.
 import FaceKit
 import Foundation
@@ -77,13 +78,16 @@ func autoreleasepool<T>(invoking body: () throws -> T) rethrows -> T { try body(
 #endif
 
 func runGalleryWriter(path: String) async throws -> Never {
-    let gallery = try FaceGallery(path: path, writable: true)
+    // A small compaction threshold (16 KiB of log, ~14 enrolments) so that kills land in
+    // appends, in automatic compactions and in the explicit save() of every 10th enrolment.
+    let file = try GalleryFile(url: URL(fileURLWithPath: path), writable: true, minimumLogBytes: 16_384, compactionRatio: 0.5)
+    let gallery = try FaceGallery(storage: file)
     var n = await gallery.people.count
     while true {
         // A deterministic, distinct embedding per person: the checker can recompute it.
         let vector = (0..<FaceEmbedder.dimension).map { Float(sin(Double(n * 31 + $0) * 0.37)) }
         try await gallery.enroll("person-\(n)", embeddings: [FaceEmbedding(raw: vector)], personMetadata: ["n": "\(n)"])
-        try await gallery.save()
+        if n % 10 == 9 { try await gallery.save() }
         FileHandle.standardOutput.write(Data("saved \(n)\n".utf8))
         n += 1
     }

@@ -1,6 +1,7 @@
 // `swift run -c release bench [kernels] [detector] [embedder] [fusion] [end-to-end] [gallery] [weights] [tiles] [--json]`
 // (`tiles` runs only when named: it detects in a 20-MP photo many times.)
 // `swift run -c release bench memory [--images N] [--json]` (only when named: it takes minutes)
+// `swift run -c release bench index [--index-sizes 100000,1000000] [--json]` (only when named; IndexBench.swift)
 // `bench profile front|back|embedder THREADS [BATCH] [SECONDS]`: one network in a loop, for perf
 // `bench gallery-writer FILE`: the child process of .ci/gallery-crash-test (MemoryBench.swift)
 //
@@ -25,10 +26,11 @@ if arguments.first == "profile" {
 }
 let imageCount = arguments.firstIndex(of: "--images").flatMap { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) : nil } ?? 1000
 let json = arguments.contains("--json")
-let suites = arguments.filter { !$0.hasPrefix("--") && Int($0) == nil }
-let known = ["kernels", "detector", "embedder", "fusion", "end-to-end", "gallery", "weights", "tiles", "memory"]
+let indexSizes = arguments.firstIndex(of: "--index-sizes").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1].split(separator: ",").compactMap { Int($0) } : nil } ?? [100_000, 1_000_000]
+let suites = arguments.enumerated().filter { !$1.hasPrefix("--") && Int($1) == nil && ($0 == 0 || arguments[$0 - 1] != "--index-sizes") }.map(\.1)
+let known = ["kernels", "detector", "embedder", "fusion", "end-to-end", "gallery", "weights", "tiles", "memory", "index"]
 if arguments.contains("--help") || arguments.contains("-h") {
-    print("usage: bench [\(known.joined(separator: "|"))]... [--images N] [--json]\n  With no suite, runs all of them but tiles and memory.")
+    print("usage: bench [\(known.joined(separator: "|"))]... [--images N] [--index-sizes N,N] [--json]\n  With no suite, runs all of them but tiles, memory and index.")
     exit(0)
 }
 for s in suites where !known.contains(s) {
@@ -46,6 +48,7 @@ do {
     if suites.isEmpty || suites.contains("weights") { try await runWeightsBench(output: output) }
     if suites.contains("tiles") { try await runTilesBench(output: output) }
     if suites.contains("memory") { try await runMemoryBench(output: output, images: imageCount) }
+    if suites.contains("index") { try await runIndexBench(output: output, sizes: indexSizes) }
 } catch {
     FileHandle.standardError.write(Data("bench: \(error)\n".utf8))
     exit(1)

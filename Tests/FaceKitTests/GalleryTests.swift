@@ -169,7 +169,9 @@ func randomEmbedding(_ rng: inout SeededRandom) -> FaceEmbedding {
         try #require(answers.count == probes.count)
         for (i, probe) in probes.enumerated() {
             let alone = try await gallery.search(probe, top: 3)
-            #expect(answers[i] == alone, "probe \(i)")
+            // The batch goes through the GEMM kernel: the same people, scores equal up to float rounding.
+            #expect(answers[i].map(\.identifier) == alone.map(\.identifier), "probe \(i)")
+            for (m, a) in zip(answers[i], alone) { #expect(abs(m.similarity - a.similarity) < 1e-5, "probe \(i)") }
             let naive = Self.naiveSearch(people, probe)
             #expect(answers[i].map(\.identifier) == naive.prefix(3).map(\.0), "probe \(i)")
             for (m, n) in zip(answers[i], naive) { #expect(abs(Double(m.similarity) - n.1) < 1e-5) }

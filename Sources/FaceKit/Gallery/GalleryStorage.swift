@@ -44,12 +44,34 @@ public struct GallerySnapshot: Sendable, Equatable {
     }
 }
 
-/// A backend that loads and saves whole galleries.
+/// One write to a gallery, as a storage records it.
+public enum GalleryChange: Sendable, Equatable {
+    /// Embeddings added to a person (enrolled if new), and metadata merged into theirs.
+    case enroll(identifier: String, embeddings: [GalleryEmbedding], personMetadata: [String: String])
+    /// A person renamed.
+    case rename(identifier: String, to: String)
+    /// A person removed with their embeddings.
+    case remove(identifier: String)
+}
+
+/// A backend that loads galleries and stores their writes.
 public protocol GalleryStorage: Sendable {
     /// The stored gallery, or an empty one when none exists yet.
     func load() throws -> GallerySnapshot
     /// Replaces the stored gallery atomically.
     func save(_ snapshot: GallerySnapshot) throws
+    /// Stores one write durably before returning; `snapshot` is the gallery with the write
+    /// applied. A storage that throws must be left as it was. The default saves `snapshot` whole.
+    func record(_ change: GalleryChange, in snapshot: GallerySnapshot) throws
+    /// Releases the storage's resources (locks, files). The default does nothing.
+    func close()
+}
+
+extension GalleryStorage {
+    /// Saves `snapshot` whole.
+    public func record(_ change: GalleryChange, in snapshot: GallerySnapshot) throws { try save(snapshot) }
+    /// Does nothing.
+    public func close() {}
 }
 
 /// A gallery held only in memory (for tests and ephemeral use).
