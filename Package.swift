@@ -107,9 +107,11 @@ let package = Package(
         .testTarget(
             name: "FaceKitServerTests",
             dependencies: [
+                // Plain sockets talk to the server (RawHTTP.swift): no HTTP client package, so no
+                // TLS library to build.
                 "FaceKitServer", "FaceKit", "FaceKitTestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
     ]
 )

@@ -259,6 +259,10 @@ public final class FaceKitServer: Sendable {
             return try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, "body_too_large", "the body is over the limit of \(limit) bytes")
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, "body_too_large", "the body is over the limit of \(limit) bytes")
+        } catch {
+            throw APIError(.badRequest, "incomplete_body", "the body could not be read to its end (\(error))")
         }
     }
 
