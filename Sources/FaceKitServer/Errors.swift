@@ -105,7 +105,7 @@ struct RequestMiddleware: RouterMiddleware {
         Counter(label: "facekit_http_requests_total",
                 dimensions: [("route", route), ("method", request.method.rawValue), ("status", String(response.status.code))],
                 factory: factory).increment()
-        Timer(label: "facekit_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
+        Metrics.Timer(label: "facekit_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
             .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         server.updateGauges()
         var metadata: Logger.Metadata = [

@@ -10,6 +10,7 @@ import Metrics
 import NIOCore
 import Prometheus
 import ServiceLifecycle
+import UnixSignals
 
 /// The service's settings: where it listens, its limits and who may write.
 public struct ServerConfiguration: Sendable {
@@ -176,7 +177,7 @@ public final class FaceKitServer: Sendable {
             if Self.mediaType(request) == "application/json" {
                 let body = try await self.body(of: request)
                 let upload: EmbeddingUpload
-                do { upload = try JSONDecoder().decode(EmbeddingUpload.self, from: Data(buffer: body)) } catch {
+                do { upload = try JSONDecoder().decode(EmbeddingUpload.self, from: Data(Array(buffer: body))) } catch {
                     throw APIError(.badRequest, "malformed_json", "the body is not the expected JSON ({\"embeddings\": [[numbers]]}): \(Self.decodingSummary(error))")
                 }
                 guard !upload.embeddings.isEmpty else { throw APIError(.badRequest, "invalid_argument", "\"embeddings\" is empty") }
@@ -209,7 +210,7 @@ public final class FaceKitServer: Sendable {
             }
             let body = try await self.body(of: request)
             let rename: RenameRequest
-            do { rename = try JSONDecoder().decode(RenameRequest.self, from: Data(buffer: body)) } catch {
+            do { rename = try JSONDecoder().decode(RenameRequest.self, from: Data(Array(buffer: body))) } catch {
                 throw APIError(.badRequest, "malformed_json", "the body is not the expected JSON ({\"name\": \"new name\"}): \(Self.decodingSummary(error))")
             }
             try Self.validate(name: rename.name)

@@ -87,8 +87,8 @@ struct ServeCommand: AsyncParsableCommand {
         let writes = config.writeToken != nil ? "bearer token" : (allowOpenWrites ? "OPEN (no token)" : "refused (no token)")
         let server = FaceKitServer(configuration: config, recognizer: recognizer, index: faceIndex)
         try await server.run { port in
-            print("facekit serve: listening on http://\(host):\(port) (index \(index), writes \(writes))")
-            fflush(stdout)
+            // Unbuffered, so that a script waiting for this line sees it at once.
+            FileHandle.standardOutput.write(Data("facekit serve: listening on http://\(host):\(port) (index \(index), writes \(writes))\n".utf8))
         }
     }
 }
