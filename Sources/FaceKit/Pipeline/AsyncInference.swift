@@ -161,16 +161,22 @@ private final class Job<T: Sendable>: AnyJob, @unchecked Sendable {
         c?.resume(with: result)
     }
 
-    func execute() {
-        if let deadline, ContinuousClock.now >= deadline { finish(.failure(FaceServiceError.deadlineExceeded)); return }
-        finish(Result { try work() })
+    /// Runs the work and returns the delivery of its result, which the worker calls once it
+    /// counts itself free: a caller that sends its next request the moment it has this answer
+    /// must find the worker available, not still counted as busy.
+    func execute() -> @Sendable () -> Void {
+        if let deadline, ContinuousClock.now >= deadline {
+            return { self.finish(.failure(FaceServiceError.deadlineExceeded)) }
+        }
+        let result = Result { try work() }
+        return { self.finish(result) }
     }
 
     func reject(_ error: Error) { finish(.failure(error)) }
 }
 
 private protocol AnyJob: AnyObject, Sendable {
-    func execute()
+    func execute() -> @Sendable () -> Void
     func reject(_ error: Error)
 }
 
@@ -242,8 +248,9 @@ private final class WorkQueue: @unchecked Sendable {
             if head > 64 && head * 2 > waiting.count { waiting.removeFirst(head); head = 0 }
             running += 1
             condition.unlock()
-            job.execute()
+            let deliver = job.execute()
             condition.lock(); running -= 1; condition.unlock()
+            deliver()
         }
     }
 }
