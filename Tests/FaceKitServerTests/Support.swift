@@ -60,9 +60,16 @@ final class RunningServer: Sendable {
     func send(_ method: String, _ path: String, headers: [(String, String)] = [], body: [UInt8] = [],
               contentLength: Int? = nil, checksSchema: Bool = true) async throws -> HTTPAnswer {
         let port = self.port
-        let answer = try await Task.detached {
-            try RawHTTP.send(port: port, method: method, path: path, headers: headers, body: body, contentLength: contentLength)
-        }.value
+        // The blocking socket client runs on its own thread, never on the cooperative pool
+        // (two blocked clients would hold both of a 2-core machine's pool threads, and the
+        // server's handlers could not run).
+        let answer = try await withCheckedThrowingContinuation { (c: CheckedContinuation<HTTPAnswer, Error>) in
+            Thread {
+                c.resume(with: Result {
+                    try RawHTTP.send(port: port, method: method, path: path, headers: headers, body: body, contentLength: contentLength)
+                })
+            }.start()
+        }
         if checksSchema {
             let problems = try OpenAPICheck.shared.check(method: method, path: path, answer: answer)
             #expect(problems.isEmpty, "\(method) \(path) → \(answer.status): \(problems) \(answer.text.prefix(300))")
