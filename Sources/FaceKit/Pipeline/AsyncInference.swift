@@ -211,8 +211,10 @@ private final class WorkQueue: @unchecked Sendable {
             condition.unlock(); job.reject(FaceServiceError.shutDown); return
         }
         let queued = waiting.count - head
-        // Work that finds an idle worker never counts against the queue.
-        if queued >= maximumQueued && running + queued >= workers {
+        // Admitted work (running or waiting) is bounded by workers + queue length; counting
+        // the two together keeps a worker that is between jobs from looking busy.
+        let capacity = maximumQueued > Int.max - workers ? Int.max : workers + maximumQueued
+        if running + queued >= capacity {
             let r = running
             condition.unlock(); job.reject(FaceServiceError.overloaded(inFlight: r, queued: queued)); return
         }
