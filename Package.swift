@@ -40,6 +40,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
+        // The HTTP service (FaceKitServer, `facekit serve`, #13).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // libpng through its headers and library on the default search paths (no pkg-config).
@@ -72,9 +78,22 @@ let package = Package(
         .target(
             name: "FaceKit",
             dependencies: ["FaceKitTensor", "FaceKitImage", "FaceKitWeights", "FaceKitSupport"]),
+        // The HTTP service over FaceKit and any FaceIndex (Hummingbird 2; `facekit serve`).
+        .target(
+            name: "FaceKitServer",
+            dependencies: [
+                "FaceKit", "FaceKitSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            resources: [.copy("openapi.json")]),
         .executableTarget(
             name: "facekit",
-            dependencies: ["FaceKit", "FaceKitSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["FaceKit", "FaceKitSupport", "FaceKitServer", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "bench", dependencies: ["FaceKit", "FaceKitTensor", "FaceKitSupport"], path: "Benchmarks/bench"),
         .target(
@@ -86,6 +105,15 @@ let package = Package(
         .testTarget(name: "FaceKitWeightsTests", dependencies: ["FaceKitWeights", "FaceKitSupport", "FaceKitTestSupport"]),
         .testTarget(name: "FaceKitTests", dependencies: ["FaceKit", "FaceKitTestSupport"]),
         .testTarget(name: "FaceKitCLITests", dependencies: ["facekit", "FaceKit", "FaceKitTestSupport"]),
+        .testTarget(
+            name: "FaceKitServerTests",
+            dependencies: [
+                // Plain sockets talk to the server (RawHTTP.swift): no HTTP client package, so no
+                // TLS library to build.
+                "FaceKitServer", "FaceKit", "FaceKitTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
     ]
 )
 

@@ -42,13 +42,9 @@ func rounded(_ v: Double, _ digits: Int = 2) -> Double {
     return (v * p).rounded() / p
 }
 
-/// The JSON object of one face.
+/// The JSON object of one face: its ``FaceReport``, the shape the service returns too.
 func faceJSON(_ face: DetectedFace) -> JSONObject {
-    var keypoints: JSONObject = [:]
-    for (name, p) in zip(FaceKeypoints.names, face.keypoints.all) { keypoints[name] = [rounded(p.x), rounded(p.y)] }
-    return ["box": ["x": rounded(face.box.x), "y": rounded(face.box.y), "width": rounded(face.box.width), "height": rounded(face.box.height)] as JSONObject,
-            "score": rounded(face.score, 4),
-            "keypoints": keypoints]
+    (try? encodedJSONValue(FaceReport(face))) as? JSONObject ?? JSONObject()
 }
 
 /// "x=234 y=76 w=154 h=154 score 0.972": a face's box (whole pixels) and detection score.
@@ -87,7 +83,7 @@ struct DetectCommand: AsyncParsableCommand {
         await forEachImage(expandImagePaths(images), label: "detecting", failures: &failures) { path, image in
             let faces = try faceDetector.detect(in: image)
             if json {
-                print(jsonLine(["image": path, "width": image.width, "height": image.height, "faces": faces.map(faceJSON)]))
+                print(try jsonLine(encoding: ImageReport(image: path, width: image.width, height: image.height, faces: faces.map { FaceReport($0) })))
             } else {
                 print("\(path): \(image.width)x\(image.height), \(faces.count) face\(faces.count == 1 ? "" : "s")")
                 for (i, f) in faces.enumerated() { print(faceLine(i, f)) }

@@ -28,7 +28,10 @@ struct PipelineOptions: ParsableArguments {
     }
 }
 
-func embeddingJSON(_ e: FaceEmbedding) -> [Double] { e.vector.map { rounded(Double($0), 6) } }
+/// What `embed --json --aligned` prints per crop: the embedding alone (there is no detection).
+struct AlignedCropReport: Encodable { var embedding: [Double] }
+/// What `embed --json --aligned` prints per image.
+struct AlignedImageReport: Encodable { var image: String; var faces: [AlignedCropReport] }
 
 struct EmbedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -66,12 +69,16 @@ struct EmbedCommand: AsyncParsableCommand {
                 }
             }
             if json {
-                let list = faces.map { f -> JSONObject in
-                    var o: JSONObject = f.0.map(faceJSON) ?? [:]
-                    o["embedding"] = embeddingJSON(f.2)
-                    return o
+                if faces.allSatisfy({ $0.0 != nil }) {
+                    let reports = faces.map { f -> FaceReport in
+                        var report = FaceReport(f.0!)
+                        report.embedding = FaceReport.values(of: f.2)
+                        return report
+                    }
+                    print(try jsonLine(encoding: ImageReport(image: path, faces: reports)))
+                } else {
+                    print(try jsonLine(encoding: AlignedImageReport(image: path, faces: faces.map { AlignedCropReport(embedding: FaceReport.values(of: $0.2)) })))
                 }
-                print(jsonLine(["image": path, "faces": list]))
             } else {
                 print("\(path): \(faces.count) face\(faces.count == 1 ? "" : "s")")
                 for (i, f) in faces.enumerated() {
@@ -111,8 +118,7 @@ struct CompareCommand: AsyncParsableCommand {
         let b = try recognizer.mainFace(in: try recognizer.prepare(contentsOfFile: second)).embedding
         let v = try recognizer.verify(a, b)
         if json {
-            print(jsonLine(["first": first, "second": second, "similarity": rounded(Double(v.similarity), 4),
-                            "distance": rounded(Double(v.distance), 4), "threshold": rounded(Double(v.threshold), 4), "match": v.isMatch]))
+            print(try jsonLine(encoding: ComparisonReport(v, first: first, second: second)))
         } else {
             print(String(format: "cosine similarity %.4f   distance %.4f   threshold %.2f   →  %@", v.similarity, v.distance, v.threshold,
                          (v.isMatch ? "same person" : "different people") as NSString))

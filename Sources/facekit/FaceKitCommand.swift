@@ -12,7 +12,7 @@ struct FaceKitCommand: AsyncParsableCommand {
         commandName: "facekit",
         abstract: "Face detection, alignment, embedding and matching in pure Swift.",
         version: FaceKit.version,
-        subcommands: [DetectCommand.self, EmbedCommand.self, CompareCommand.self, AnnotateCommand.self, EnrollCommand.self, IdentifyCommand.self, GalleryCommand.self, EvaluateCommand.self, WeightsCommand.self, CPUCommand.self])
+        subcommands: [DetectCommand.self, EmbedCommand.self, CompareCommand.self, AnnotateCommand.self, EnrollCommand.self, IdentifyCommand.self, GalleryCommand.self, EvaluateCommand.self, WeightsCommand.self, CPUCommand.self, ServeCommand.self])
 }
 
 /// Options every command that loads models shares.

@@ -95,23 +95,20 @@ struct IdentifyCommand: AsyncParsableCommand {
         var failures = Failures()
         await forEachPhoto(expandImagePaths(images), recognizer: recognizer, label: "identifying", failures: &failures) { path, photo in
             let faces = try recognizer.faces(in: photo)
-            var list: [JSONObject] = []
+            var list: [FaceReport] = []
             if !json { print("\(path): \(faces.count) face\(faces.count == 1 ? "" : "s")") }
             for (k, face) in faces.enumerated() {
                 let result = try await index.identify(face.embedding, threshold: recognizer.configuration.threshold, top: top)
                 let (identity, matches) = (result.identity, result.matches)
                 if json {
-                    var o = faceJSON(face.detection)
-                    o["identity"] = identity ?? NSNull()
-                    o["matches"] = matches.map { ["identifier": $0.identifier, "similarity": rounded(Double($0.similarity), 4)] as JSONObject }
-                    list.append(o)
+                    list.append(FaceReport(face, identification: result))
                 } else {
                     let b = face.detection.box
                     print("  face \(k) at x=\(Int(b.x)) y=\(Int(b.y)) w=\(Int(b.width)): \(identity ?? "unknown")"
                           + "   (" + matches.map { "\($0.identifier) \(String(format: "%.3f", $0.similarity))" }.joined(separator: ", ") + ")")
                 }
             }
-            if json { print(jsonLine(["image": path, "threshold": rounded(Double(recognizer.configuration.threshold), 4), "faces": list])) }
+            if json { print(try jsonLine(encoding: ImageReport(image: path, threshold: recognizer.configuration.threshold, faces: list))) }
         }
         try await index.close()
         try failures.finish()

@@ -1,0 +1,445 @@
+// FaceKit as an HTTP service (Hummingbird 2): detection, embedding, comparison and
+// identification over an image body, and the people of any FaceIndex (gallery file or
+// PostgreSQL). Inference runs on FaceService's own worker threads; past the concurrency limit a
+// request gets 503 with Retry-After. Every error is JSON {"code", "message"}.
+import FaceKit
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// The service's settings: where it listens, its limits and who may write.
+public struct ServerConfiguration: Sendable {
+    /// The address to bind (default 127.0.0.1: this machine only).
+    public var host: String = "127.0.0.1"
+    /// The port (default 8080; 0 picks a free one).
+    public var port: Int = 8080
+    /// The largest request body in bytes (default 16 MiB); larger bodies get 413.
+    public var maximumBodySize: Int = 16 << 20
+    /// The largest image, in pixels, that a request may decode (default 40 megapixels); larger
+    /// images, and files whose header claims more than their data can hold, get 413.
+    public var pixelBudget: Int = 40_000_000
+    /// How long a request may wait for an inference worker before it gets 503 (default 30 s).
+    public var requestDeadline: Duration = .seconds(30)
+    /// Inference requests running or waiting at once (default 4); more get 503 with Retry-After.
+    public var concurrencyLimit: Int = 4
+    /// Inference worker threads (default: the processor count, at most ``concurrencyLimit``).
+    public var inferenceWorkers: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// The bearer token the write routes require, or nil.
+    public var writeToken: String?
+    /// Allow the write routes without a token (only when ``writeToken`` is nil).
+    public var allowsOpenWrites: Bool = false
+    /// The index's name in logs and `/ready` (a path, or a URL without its password).
+    public var indexDescription: String = "index"
+
+    /// Creates the default configuration.
+    public init() {}
+}
+
+/// Why the service cannot start.
+public struct ServerSetupError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The FaceKit HTTP service over a recognizer and an index.
+///
+/// ```swift
+/// let server = FaceKitServer(configuration: config, recognizer: try await FaceRecognizer(),
+///                            index: try FaceGallery(path: "people.fkg", writable: true))
+/// try await server.run()   // until SIGTERM or SIGINT; then drains and closes the index
+/// ```
+public final class FaceKitServer: Sendable {
+    /// The settings.
+    public let configuration: ServerConfiguration
+    /// The worker threads that run inference.
+    public let service: FaceService
+    /// The people the service identifies.
+    public let index: any FaceIndex
+    let logger: Logger
+    let registry = PrometheusCollectorRegistry()
+    let metrics: PrometheusMetricsFactory
+
+    /// Creates the service; it does not listen until ``run(onServerRunning:)``.
+    public init(configuration: ServerConfiguration, recognizer: FaceRecognizer, index: any FaceIndex,
+                logger: Logger = Logger(label: "facekit.serve")) {
+        self.configuration = configuration
+        let limit = max(1, configuration.concurrencyLimit)
+        let workers = min(max(1, configuration.inferenceWorkers), limit)
+        service = FaceService(recognizer: recognizer, maximumConcurrentInferences: workers, maximumQueueLength: limit - workers)
+        self.index = index
+        self.logger = logger
+        metrics = PrometheusMetricsFactory(registry: registry)
+    }
+
+    /// The Hummingbird application: routes, limits, errors, metrics and request logs.
+    ///
+    /// - Parameter onServerRunning: Called with the bound port once the server listens.
+    public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: RequestMiddleware(server: self))
+        addRoutes(to: router)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "facekit"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+    }
+
+    /// Serves until SIGTERM or SIGINT (or the task is cancelled), then stops accepting
+    /// connections, finishes the requests in flight, stops the inference workers and closes the
+    /// index.
+    public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let group = serviceGroup(onServerRunning: onServerRunning, signals: [.sigterm, .sigint])
+        try await group.run()
+    }
+
+    /// The service group ``run(onServerRunning:)`` runs: the application, then the index closer
+    /// (shut down after the application has drained). Call `triggerGracefulShutdown()` on it to stop.
+    public func serviceGroup(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+                             signals: [UnixSignal] = []) -> ServiceGroup {
+        let app = application(onServerRunning: onServerRunning)
+        let closer = IndexCloser(server: self)
+        return ServiceGroup(configuration: .init(
+            services: [.init(service: closer), .init(service: app)],
+            gracefulShutdownSignals: signals, logger: logger))
+    }
+
+    // MARK: Routes
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/health") { _, _ in try self.json(["status": "ok"]) }
+        router.get("/ready") { _, _ in
+            do {
+                let people = try await self.index.enrolledPeople().count
+                return try self.json(ReadyReport(status: "ready", index: self.configuration.indexDescription, people: people))
+            } catch {
+                throw APIError(.serviceUnavailable, "index_unavailable", "the index cannot be read: \(error)", retryAfter: true)
+            }
+        }
+        router.get("/metrics") { _, _ in
+            self.updateGauges()
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: self.registry.emitToBuffer())))
+        }
+        router.get("/openapi.json") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try Self.openAPIDocument())))
+        }
+        router.post("/v1/detect") { request, context in
+            let options = try DetectionOptions(request.uri.queryParameters, defaultThreshold: self.service.recognizer.configuration.threshold)
+            let image = try await self.images(in: request, context: context, names: ["image"], count: 1)[0]
+            let deadline = ContinuousClock.now + self.configuration.requestDeadline
+            let found = try await self.service.detections(inEncoded: image, decoder: self.decoder, source: "image", deadline: deadline)
+            let faces = options.filter(found.faces)
+            return try self.json(ImageReport(width: found.width, height: found.height, faces: faces.map { FaceReport($0) }))
+        }
+        router.post("/v1/embed") { request, context in
+            let options = try DetectionOptions(request.uri.queryParameters, defaultThreshold: self.service.recognizer.configuration.threshold)
+            let image = try await self.images(in: request, context: context, names: ["image"], count: 1)[0]
+            let faces = try await self.service.faces(inEncoded: image, decoder: self.decoder, source: "image", deadline: self.deadline())
+            return try self.json(ImageReport(faces: options.filter(faces).map { FaceReport($0, includesEmbedding: true) }))
+        }
+        router.post("/v1/compare") { request, context in
+            let options = try DetectionOptions(request.uri.queryParameters, defaultThreshold: self.service.recognizer.configuration.threshold)
+            let images = try await self.images(in: request, context: context, names: ["first", "second"], count: 2)
+            let deadline = self.deadline()
+            async let a = self.service.mainFace(inEncoded: images[0], decoder: self.decoder, source: "first image", deadline: deadline)
+            async let b = self.service.mainFace(inEncoded: images[1], decoder: self.decoder, source: "second image", deadline: deadline)
+            let (fa, fb) = try await (a, b)
+            let verification = try self.service.recognizer.verify(fa.embedding, fb.embedding, threshold: options.threshold)
+            return try self.json(ComparisonReport(verification))
+        }
+        router.post("/v1/identify") { request, context in
+            let options = try DetectionOptions(request.uri.queryParameters, defaultThreshold: self.service.recognizer.configuration.threshold)
+            let image = try await self.images(in: request, context: context, names: ["image"], count: 1)[0]
+            let faces = options.filter(try await self.service.faces(inEncoded: image, decoder: self.decoder, source: "image", deadline: self.deadline()))
+            let results = try await self.index.search(faces.map(\.embedding), top: options.top)
+            let reports = zip(faces, results).map { face, matches in
+                let identity = matches.first.flatMap { $0.similarity >= options.threshold ? $0.identifier : nil }
+                return FaceReport(face, identification: GalleryIdentification(identity: identity, matches: matches, threshold: options.threshold))
+            }
+            return try self.json(ImageReport(threshold: options.threshold, faces: reports))
+        }
+        router.get("/v1/people") { _, _ in
+            try self.json(PeopleReport(people: try await self.index.enrolledPeople().map(PersonReport.init)))
+        }
+        router.post("/v1/people/{name}/faces") { request, context in
+            try self.authorizeWrite(request)
+            let name = try Self.personName(context)
+            let embeddings: [FaceEmbedding], metadata: [[String: String]]
+            if Self.mediaType(request) == "application/json" {
+                let body = try await self.body(of: request)
+                let upload: EmbeddingUpload
+                do { upload = try JSONDecoder().decode(EmbeddingUpload.self, from: Data(Array(buffer: body))) } catch {
+                    throw APIError(.badRequest, "malformed_json", "the body is not the expected JSON ({\"embeddings\": [[numbers]]}): \(Self.decodingSummary(error))")
+                }
+                guard !upload.embeddings.isEmpty else { throw APIError(.badRequest, "invalid_argument", "\"embeddings\" is empty") }
+                guard upload.embeddings.allSatisfy({ $0.count == self.index.dimension && $0.allSatisfy(\.isFinite) }) else {
+                    throw APIError(.badRequest, "invalid_argument", "each embedding needs \(self.index.dimension) finite numbers")
+                }
+                embeddings = upload.embeddings.map { FaceEmbedding(raw: $0) }
+                metadata = upload.embeddings.map { _ in ["source": "api"] }
+            } else {
+                let choice = try Self.faceChoice(request.uri.queryParameters)
+                let photos = try await self.images(in: request, context: context, names: nil, count: nil)
+                let deadline = self.deadline()
+                var found: [FaceEmbedding] = []
+                for (i, photo) in photos.enumerated() {
+                    found.append(try await self.service.face(inEncoded: photo, choosing: choice, decoder: self.decoder,
+                                                             source: photos.count == 1 ? "image" : "image \(i)", deadline: deadline).embedding)
+                }
+                embeddings = found
+                metadata = found.map { _ in ["source": "api"] }
+            }
+            try await self.index.enroll(name, embeddings: embeddings, metadata: metadata, personMetadata: [:])
+            let total = try await self.index.embeddings(of: name.trimmingCharacters(in: .whitespacesAndNewlines)).count
+            return try self.json(EnrolmentReport(person: name, added: embeddings.count, embeddings: total), status: .created)
+        }
+        router.patch("/v1/people/{name}") { request, context in
+            try self.authorizeWrite(request)
+            let name = try Self.personName(context)
+            guard Self.mediaType(request) == "application/json" else {
+                throw APIError(.unsupportedMediaType, "unsupported_media_type", "send the new name as application/json: {\"name\": \"new name\"}")
+            }
+            let body = try await self.body(of: request)
+            let rename: RenameRequest
+            do { rename = try JSONDecoder().decode(RenameRequest.self, from: Data(Array(buffer: body))) } catch {
+                throw APIError(.badRequest, "malformed_json", "the body is not the expected JSON ({\"name\": \"new name\"}): \(Self.decodingSummary(error))")
+            }
+            try Self.validate(name: rename.name)
+            try await self.index.rename(name, to: rename.name)
+            return try self.json(RenameReport(renamed: name, to: rename.name))
+        }
+        router.delete("/v1/people/{name}") { request, context in
+            try self.authorizeWrite(request)
+            let name = try Self.personName(context)
+            try await self.index.remove(name)
+            return try self.json(RemovalReport(removed: name, people: try await self.index.enrolledPeople().count))
+        }
+    }
+
+    // MARK: Helpers
+
+    var decoder: ImageDecoder {
+        ImageDecoder(pixelBudget: configuration.pixelBudget, maximumFileSize: max(configuration.maximumBodySize, 1))
+    }
+
+    func deadline() -> ContinuousClock.Instant { ContinuousClock.now + configuration.requestDeadline }
+
+    func updateGauges() {
+        Gauge(label: "facekit_inference_queue_depth", factory: metrics).record(service.queued)
+        Gauge(label: "facekit_inferences_in_flight", factory: metrics).record(service.inFlight)
+    }
+
+    static let jsonEncoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return e
+    }()
+
+    func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try Self.jsonEncoder.encode(value))))
+    }
+
+    /// The request's body, at most ``ServerConfiguration/maximumBodySize`` bytes.
+    func body(of request: Request) async throws -> ByteBuffer {
+        let limit = configuration.maximumBodySize
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            throw APIError(.contentTooLarge, "body_too_large", "the body has \(length) bytes; the limit is \(limit)")
+        }
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "body_too_large", "the body is over the limit of \(limit) bytes")
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, "body_too_large", "the body is over the limit of \(limit) bytes")
+        } catch {
+            throw APIError(.badRequest, "incomplete_body", "the body could not be read to its end (\(error))")
+        }
+    }
+
+    static func mediaType(_ request: Request) -> String? {
+        request.headers[.contentType].map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() }
+    }
+
+    static let imageTypes: Set<String> = ["image/jpeg", "image/jpg", "image/png", "image/webp", "application/octet-stream"]
+
+    /// The image bytes of a request: the body (an image type, or none given), or the parts of a
+    /// multipart/form-data body (`names`: the part names in order, or nil for every part).
+    func images(in request: Request, context: BasicRequestContext, names: [String]?, count: Int?) async throws -> [[UInt8]] {
+        let type = Self.mediaType(request)
+        if type == "multipart/form-data" {
+            guard let boundary = request.headers[.contentType].flatMap(Multipart.boundary(of:)) else {
+                throw APIError(.badRequest, "malformed_multipart", "multipart/form-data needs a boundary parameter")
+            }
+            let body = try await self.body(of: request)
+            let parts = try Multipart.parts(of: Array(buffer: body), boundary: boundary)
+            var images: [[UInt8]]
+            if let names, names.allSatisfy({ n in parts.contains { $0.name == n } }) {
+                images = names.map { n in parts.first { $0.name == n }!.body }
+            } else {
+                images = parts.map(\.body)
+            }
+            if let count { images = Array(images.prefix(count)) }
+            guard !images.isEmpty, count.map({ images.count == $0 }) ?? true else {
+                let expected = names.map { $0.map { "\"\($0)\"" }.joined(separator: " and ") } ?? "at least one"
+                throw APIError(.badRequest, "missing_image", "the multipart body needs \(count ?? 1) image part(s) (\(expected)); it has \(parts.count)")
+            }
+            if let empty = images.firstIndex(where: \.isEmpty) {
+                throw APIError(.badRequest, "empty_image", "image part \(empty) is empty")
+            }
+            return images
+        }
+        if let type, !Self.imageTypes.contains(type) {
+            throw APIError(.unsupportedMediaType, "unsupported_media_type",
+                           "send the image as image/jpeg, image/png, image/webp or multipart/form-data; got \(type)")
+        }
+        if let count, count != 1 {
+            throw APIError(.badRequest, "missing_image", "this route takes \(count) images: send multipart/form-data with parts \(names?.joined(separator: ", ") ?? "")")
+        }
+        let body = try await self.body(of: request)
+        guard body.readableBytes > 0 else { throw APIError(.badRequest, "empty_body", "the body is empty; send the image bytes") }
+        return [Array(buffer: body)]
+    }
+
+    func authorizeWrite(_ request: Request) throws {
+        guard let token = configuration.writeToken else {
+            if configuration.allowsOpenWrites { return }
+            throw APIError(.forbidden, "writes_disabled",
+                           "this server has no write token: set FACEKIT_API_TOKEN or --token-file (or start it with --allow-open-writes)")
+        }
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw APIError(.unauthorized, "unauthorized", "this route needs Authorization: Bearer <token>", authenticate: true)
+        }
+        guard Self.constantTimeEqual(Array(header.dropFirst(7).utf8), Array(token.utf8)) else {
+            throw APIError(.unauthorized, "unauthorized", "the bearer token is wrong", authenticate: true)
+        }
+    }
+
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for i in 0..<max(a.count, b.count) { difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0) }
+        return difference == 0
+    }
+
+    /// The `{name}` path parameter, percent-decoded and checked.
+    static func personName(_ context: BasicRequestContext) throws -> String {
+        let raw = try context.parameters.require("name")
+        guard let name = raw.removingPercentEncoding else {
+            throw APIError(.badRequest, "invalid_name", "the person's name is not valid percent-encoded UTF-8")
+        }
+        try validate(name: name)
+        return name
+    }
+
+    /// A person's name: 1 to 200 characters, no control characters, no slash or backslash, not `.` or `..`.
+    static func validate(name: String) throws {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, name.count <= 200 else {
+            throw APIError(.badRequest, "invalid_name", "a person's name has 1 to 200 characters")
+        }
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "/" || $0 == "\\" }),
+              trimmed != ".", trimmed != ".." else {
+            throw APIError(.badRequest, "invalid_name", "a person's name may not contain control characters, '/' or '\\', nor be '.' or '..'")
+        }
+    }
+
+    static func faceChoice(_ query: Parameters) throws -> FaceChoice {
+        switch query.get("face") {
+        case nil, "only": return .only
+        case "largest": return .largest
+        case let value?:
+            guard let i = Int(value), i >= 0 else {
+                throw APIError(.badRequest, "invalid_option", "face must be only, largest or a face index (0 or more); got \(value)")
+            }
+            return .index(i)
+        }
+    }
+
+    static func decodingSummary(_ error: Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let c): return c.debugDescription
+        case DecodingError.keyNotFound(let k, _): return "missing key \"\(k.stringValue)\""
+        case DecodingError.typeMismatch(_, let c): return "wrong type at \(c.codingPath.map(\.stringValue).joined(separator: "."))"
+        case DecodingError.valueNotFound(_, let c): return "null at \(c.codingPath.map(\.stringValue).joined(separator: "."))"
+        default: return "\(error)"
+        }
+    }
+
+    static func openAPIDocument() throws -> [UInt8] {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json") else {
+            throw APIError(.internalServerError, "internal", "the OpenAPI document is missing from the build")
+        }
+        return Array(try Data(contentsOf: url))
+    }
+
+    /// The committed OpenAPI 3.1 document this service serves at `/openapi.json`.
+    public static var openAPI: Data { get throws { Data(try openAPIDocument()) } }
+}
+
+/// Stops the inference workers and closes the index once the application has drained.
+struct IndexCloser: Service {
+    let server: FaceKitServer
+    func run() async throws {
+        try? await gracefulShutdown()
+        server.service.shutdown()
+        do { try await server.index.close() } catch {
+            server.logger.error("closing the index failed: \(error)")
+        }
+        server.logger.info("index closed")
+    }
+}
+
+/// Query options of the inference routes (the CLI's, where they do not need other models):
+/// `min-score`, `max-faces`, `threshold`, `top`.
+struct DetectionOptions {
+    var minimumScore: Double?
+    var maximumFaces: Int?
+    var threshold: Float
+    var top = 3
+
+    init(_ query: Parameters, defaultThreshold: Float) throws {
+        func number<T: LosslessStringConvertible>(_ key: String, _: T.Type) throws -> T? {
+            guard let raw = query.get(key) else { return nil }
+            guard let v = T(raw) else { throw APIError(.badRequest, "invalid_option", "\(key) is not a number: \(raw)") }
+            return v
+        }
+        minimumScore = try number("min-score", Double.self)
+        if let s = minimumScore, !(0...1).contains(s) { throw APIError(.badRequest, "invalid_option", "min-score must lie in [0, 1]") }
+        maximumFaces = try number("max-faces", Int.self)
+        if let m = maximumFaces, m < 1 { throw APIError(.badRequest, "invalid_option", "max-faces must be at least 1") }
+        threshold = try number("threshold", Float.self) ?? defaultThreshold
+        guard (-1...1).contains(threshold) else { throw APIError(.badRequest, "invalid_option", "threshold must lie in [-1, 1]") }
+        top = try number("top", Int.self) ?? 3
+        guard (1...100).contains(top) else { throw APIError(.badRequest, "invalid_option", "top must lie in 1...100") }
+    }
+
+    func filter(_ faces: [DetectedFace]) -> [DetectedFace] {
+        let kept = faces.filter { $0.score >= (minimumScore ?? 0) }
+        return maximumFaces.map { Array(kept.prefix($0)) } ?? kept
+    }
+
+    func filter(_ faces: [RecognizedFace]) -> [RecognizedFace] {
+        let kept = faces.filter { $0.detection.score >= (minimumScore ?? 0) }
+        return maximumFaces.map { Array(kept.prefix($0)) } ?? kept
+    }
+}
+
+// MARK: Request and response bodies of the people routes
+
+struct EmbeddingUpload: Decodable { var embeddings: [[Float]] }
+struct RenameRequest: Decodable { var name: String }
+struct EnrolmentReport: Encodable { var person: String; var added: Int; var embeddings: Int }
+struct RenameReport: Encodable { var renamed: String; var to: String }
+struct RemovalReport: Encodable { var removed: String; var people: Int }
+struct PeopleReport: Encodable { var people: [PersonReport] }
+struct ReadyReport: Encodable { var status: String; var index: String; var people: Int }

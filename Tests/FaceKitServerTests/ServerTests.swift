@@ -1,0 +1,245 @@
+// The HTTP service as a client sees it: real servers on loopback ports, plain HTTP over
+// sockets, every answer checked against the committed OpenAPI document.
+import FaceKit
+import FaceKitServer
+import FaceKitTestSupport
+import Foundation
+import Testing
+
+let token = "s3cret-token"
+let bearer = [("Authorization", "Bearer \(token)")]
+
+@Suite("facekit serve", .serialized)
+struct ServerTests {
+    @Test("every route: health, ready, OpenAPI, detect, embed, compare, identify, enrol, list, rename, delete, metrics")
+    func routes() async throws {
+        let s = try await RunningServer.start()
+        let recognizer = try await Models.recognizer.value
+
+        #expect(try await s.send("GET", "/health").object["status"] as? String == "ok")
+        let ready = try await s.send("GET", "/ready")
+        #expect(ready.status == 200 && ready.object["people"] as? Int == 0)
+        let doc = try await s.send("GET", "/openapi.json")
+        #expect(doc.status == 200 && doc.object["openapi"] as? String == "3.1.0")
+
+        // detect: what the library's detector finds in the same photo, in the documented shape.
+        let detect = try await s.postImage("/v1/detect", try Photos.group)
+        #expect(detect.status == 200)
+        let image = try ImageDecoder().decode(try Photos.group)
+        let expected = try recognizer.detector.detect(in: image).map { FaceReport($0) }
+        let got = try JSONDecoder().decode(ImageReport.self, from: Data(detect.body))
+        #expect(got.faces == expected && got.width == image.width && got.height == image.height)
+        #expect(expected.count == 2)
+        let capped = try await s.postImage("/v1/detect?max-faces=1", try Photos.group)
+        #expect((capped.object["faces"] as? [Any])?.count == 1)
+
+        // embed: the library's embedding of the same face.
+        let embed = try await s.postImage("/v1/embed", try Photos.biden)
+        let embedded = try JSONDecoder().decode(ImageReport.self, from: Data(embed.body))
+        let library = try recognizer.faces(in: try recognizer.prepare(EncodedImage(Data(try Photos.biden))))
+        #expect(embedded.faces.count == 1 && library.count == 1)
+        let vector = try #require(embedded.faces.first?.embedding)
+        #expect(vector.count == FaceEmbedder.dimension)
+        let cosine = zip(vector, library[0].embedding.vector).reduce(0.0) { $0 + $1.0 * Double($1.1) }
+        #expect(cosine > 0.9999, "\(cosine)")
+        let multipartEmbed = RawHTTP.multipart([("image", try Photos.png)])
+        let png = try await s.send("POST", "/v1/embed", headers: [("Content-Type", multipartEmbed.contentType)], body: multipartEmbed.body)
+        #expect(png.status == 200 && (png.object["faces"] as? [Any])?.count == 1)
+
+        // compare: the same person and two people.
+        let same = RawHTTP.multipart([("first", try Photos.biden), ("second", try Photos.bidenAgain)])
+        let s1 = try await s.send("POST", "/v1/compare", headers: [("Content-Type", same.contentType)], body: same.body)
+        #expect(s1.status == 200 && s1.object["match"] as? Bool == true, "\(s1.text)")
+        let other = RawHTTP.multipart([("first", try Photos.biden), ("second", try Photos.obama)])
+        let s2 = try await s.send("POST", "/v1/compare", headers: [("Content-Type", other.contentType)], body: other.body)
+        #expect(s2.status == 200 && s2.object["match"] as? Bool == false, "\(s2.text)")
+        let one = try await s.postImage("/v1/compare", try Photos.biden)
+        #expect(one.status == 400 && one.code == "missing_image")
+
+        // enrol from a photo, and from embeddings (JSON).
+        let enrolled = try await s.postImage("/v1/people/Joe%20Biden/faces", try Photos.biden, token: token)
+        #expect(enrolled.status == 201 && enrolled.object["added"] as? Int == 1 && enrolled.object["person"] as? String == "Joe Biden", "\(enrolled.text)")
+        let obamaFace = try recognizer.faces(in: try recognizer.prepare(EncodedImage(Data(try Photos.obama))))[0]
+        let upload = try JSONSerialization.data(withJSONObject: ["embeddings": [obamaFace.embedding.vector.map(Double.init)]])
+        let byVector = try await s.send("POST", "/v1/people/obama/faces", headers: bearer + [("Content-Type", "application/json")], body: Array(upload))
+        #expect(byVector.status == 201 && byVector.object["embeddings"] as? Int == 1, "\(byVector.text)")
+        let groupPhoto = try await s.postImage("/v1/people/someone/faces", try Photos.group, token: token)
+        #expect(groupPhoto.status == 422 && groupPhoto.code == "multiple_faces")
+
+        let people = try await s.send("GET", "/v1/people")
+        #expect((people.object["people"] as? [[String: Any]])?.compactMap { $0["identifier"] as? String } == ["Joe Biden", "obama"])
+
+        // identify: both people in the group photo.
+        let identify = try await s.postImage("/v1/identify?top=2", try Photos.group)
+        let identities = (identify.object["faces"] as? [[String: Any]])?.compactMap { $0["identity"] as? String }
+        #expect(Set(identities ?? []) == ["Joe Biden", "obama"], "\(identify.text.prefix(400))")
+
+        // rename and delete.
+        let renamed = try await s.send("PATCH", "/v1/people/obama", headers: bearer + [("Content-Type", "application/json")],
+                                       body: Array(#"{"name": "Barack Obama"}"#.utf8))
+        #expect(renamed.status == 200 && renamed.object["to"] as? String == "Barack Obama")
+        let taken = try await s.send("PATCH", "/v1/people/Barack%20Obama", headers: bearer + [("Content-Type", "application/json")],
+                                     body: Array(#"{"name": "Joe Biden"}"#.utf8))
+        #expect(taken.status == 409 && taken.code == "duplicate_person")
+        let removed = try await s.send("DELETE", "/v1/people/Joe%20Biden", headers: bearer)
+        #expect(removed.status == 200 && removed.object["people"] as? Int == 1)
+        #expect(try await s.send("GET", "/ready").object["people"] as? Int == 1)
+
+        // metrics: request counts and latencies by route, and the inference queue depth.
+        let metrics = try await s.send("GET", "/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.text.contains("facekit_http_requests_total{") && metrics.text.contains("route=\"/v1/detect\""), "\(metrics.text.prefix(500))")
+        #expect(metrics.text.contains("facekit_http_request_duration_seconds_bucket"))
+        #expect(metrics.text.contains("facekit_inference_queue_depth"))
+
+        let unknown = try await s.send("GET", "/v2/nothing")
+        #expect(unknown.status == 404 && unknown.code == "not_found")
+        try await s.stop()
+
+        // The writes are in the gallery file once the server has stopped.
+        let reopened = try FaceGallery(path: s.galleryPath, writable: false)
+        #expect(await reopened.people.map(\.identifier) == ["Barack Obama"])
+    }
+
+    @Test("write routes: bearer token required, refused without a configured token, open only when asked")
+    func authorization() async throws {
+        let s = try await RunningServer.start()
+        let body = try Photos.biden
+        let none = try await s.postImage("/v1/people/a/faces", body)
+        #expect(none.status == 401 && none.code == "unauthorized" && none.headers["www-authenticate"] == "Bearer")
+        let wrong = try await s.postImage("/v1/people/a/faces", body, token: "s3cret-tokem")
+        #expect(wrong.status == 401 && wrong.code == "unauthorized")
+        let prefix = try await s.postImage("/v1/people/a/faces", body, token: String(token.dropLast()))
+        #expect(prefix.status == 401)
+        #expect(try await s.send("DELETE", "/v1/people/a").status == 401)
+        #expect(try await s.send("PATCH", "/v1/people/a", headers: [("Content-Type", "application/json")], body: Array(#"{"name":"b"}"#.utf8)).status == 401)
+        #expect(try await s.postImage("/v1/people/a/faces", body, token: token).status == 201)
+        try await s.stop()
+
+        let closed = try await RunningServer.start { $0.writeToken = nil }
+        let refused = try await closed.postImage("/v1/people/a/faces", body, token: token)
+        #expect(refused.status == 403 && refused.code == "writes_disabled")
+        #expect(try await closed.send("DELETE", "/v1/people/a").code == "writes_disabled")
+        #expect(try await closed.send("GET", "/v1/people").status == 200)
+        try await closed.stop()
+
+        let open = try await RunningServer.start { $0.writeToken = nil; $0.allowsOpenWrites = true }
+        #expect(try await open.postImage("/v1/people/a/faces", body).status == 201)
+        try await open.stop()
+    }
+
+    @Test("hostile requests get the right 4xx, and the server keeps serving")
+    func hostile() async throws {
+        let s = try await RunningServer.start()
+        let biden = try Photos.biden
+        func expectCode(_ answer: HTTPAnswer, _ status: Int, _ code: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            #expect(answer.status == status && answer.code == code, "\(answer.status) \(answer.text.prefix(300))", sourceLocation: sourceLocation)
+        }
+        expectCode(try await s.postImage("/v1/detect", []), 400, "empty_body")
+        expectCode(try await s.postImage("/v1/embed", Array(biden.prefix(biden.count / 2))), 400, "invalid_image")
+        expectCode(try await s.postImage("/v1/detect", Array(biden.prefix(300))), 400, "invalid_image")
+        expectCode(try await s.postImage("/v1/detect", Array("just some text, not an image".utf8), type: "text/plain"), 415, "unsupported_media_type")
+        expectCode(try await s.postImage("/v1/detect", biden, type: "application/json"), 415, "unsupported_media_type")
+        expectCode(try await s.postImage("/v1/detect", Array("GIF89a not really".utf8)), 415, "unsupported_image_format")
+        expectCode(try await s.postImage("/v1/detect", [UInt8](repeating: 0xFF, count: (4 << 20) + 1)), 413, "body_too_large")
+        expectCode(try await s.postImage("/v1/detect", try Photos.jpegBomb), 413, "image_too_large")
+        expectCode(try await s.postImage("/v1/embed", try Photos.jpegBomb), 413, "image_too_large")
+        expectCode(try await s.postImage("/v1/detect", Photos.pngBomb, type: "image/png"), 413, "image_too_large")
+        expectCode(try await s.postImage("/v1/detect?min-score=2", biden), 400, "invalid_option")
+        expectCode(try await s.postImage("/v1/identify?top=zero", biden), 400, "invalid_option")
+
+        // A body shorter than its Content-Length: the client gives up mid-body.
+        let short = try? await s.send("POST", "/v1/detect", headers: [("Content-Type", "image/jpeg")], body: Array(biden.prefix(1000)),
+                                      contentLength: biden.count, checksSchema: false)
+        if let short { #expect((400..<500).contains(short.status), "\(short.status) \(short.text)") }
+
+        // Malformed JSON and multipart.
+        let json = [("Content-Type", "application/json")]
+        expectCode(try await s.send("POST", "/v1/people/a/faces", headers: bearer + json, body: Array("{\"embeddings\": [[0.1, ".utf8)), 400, "malformed_json")
+        expectCode(try await s.send("POST", "/v1/people/a/faces", headers: bearer + json, body: Array(#"{"embeddings": [[0.1, 0.2]]}"#.utf8)), 400, "invalid_argument")
+        expectCode(try await s.send("POST", "/v1/people/a/faces", headers: bearer + json, body: Array(#"{"vectors": []}"#.utf8)), 400, "malformed_json")
+        expectCode(try await s.send("PATCH", "/v1/people/a", headers: bearer + json, body: Array("not json".utf8)), 400, "malformed_json")
+        var multipart = RawHTTP.multipart([("image", biden)])
+        expectCode(try await s.send("POST", "/v1/detect", headers: [("Content-Type", multipart.contentType)], body: Array(multipart.body.dropLast(40))),
+                   400, "malformed_multipart")
+        expectCode(try await s.send("POST", "/v1/detect", headers: [("Content-Type", "multipart/form-data")], body: multipart.body), 400, "malformed_multipart")
+        multipart = RawHTTP.multipart([("image", [])])
+        expectCode(try await s.send("POST", "/v1/detect", headers: [("Content-Type", multipart.contentType)], body: multipart.body), 400, "empty_image")
+
+        // Unknown people and names that try to leave the path.
+        expectCode(try await s.send("DELETE", "/v1/people/nobody", headers: bearer), 404, "unknown_person")
+        expectCode(try await s.send("PATCH", "/v1/people/nobody", headers: bearer + json, body: Array(#"{"name": "x"}"#.utf8)), 404, "unknown_person")
+        expectCode(try await s.postImage("/v1/people/..%2F..%2Fetc%2Fpasswd/faces", biden, token: token), 400, "invalid_name")
+        expectCode(try await s.send("DELETE", "/v1/people/%2E%2E", headers: bearer), 400, "invalid_name")
+        expectCode(try await s.send("DELETE", "/v1/people/a%00b", headers: bearer), 400, "invalid_name")
+        expectCode(try await s.send("PATCH", "/v1/people/nobody", headers: bearer + json, body: Array(#"{"name": "../x"}"#.utf8)), 400, "invalid_name")
+
+        // Still serving, and nothing was enrolled.
+        #expect(try await s.send("GET", "/health").status == 200)
+        #expect(try await s.postImage("/v1/detect", biden).status == 200)
+        #expect((try await s.send("GET", "/v1/people").object["people"] as? [Any])?.isEmpty == true)
+        try await s.stop()
+    }
+
+    @Test("limits: pixel budget, concurrency (503 + Retry-After), deadline")
+    func limits() async throws {
+        let small = try await RunningServer.start { $0.pixelBudget = 1_000_000 }
+        let over = try await small.postImage("/v1/detect", try Photos.biden)   // 1200×1200
+        #expect(over.status == 413 && over.code == "image_too_large")
+        try await small.stop()
+
+        // One worker and no queue: with the worker busy, a request is refused at once.
+        let busy = try await RunningServer.start { $0.inferenceWorkers = 1; $0.concurrencyLimit = 1 }
+        let gate = Gate()
+        let blocker = Task { try await busy.server.service.run { _ in gate.wait() } }
+        while busy.server.service.inFlight < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        let refused = try await busy.postImage("/v1/embed", try Photos.biden)
+        #expect(refused.status == 503 && refused.code == "overloaded" && refused.headers["retry-after"] == "1", "\(refused.text)")
+        gate.open()
+        try await blocker.value
+        #expect(try await busy.postImage("/v1/embed", try Photos.biden).status == 200)
+        try await busy.stop()
+
+        // A request that waits past its deadline is dropped before it runs.
+        let late = try await RunningServer.start { $0.inferenceWorkers = 1; $0.concurrencyLimit = 2; $0.requestDeadline = .milliseconds(1) }
+        let gate2 = Gate()
+        let blocker2 = Task { try await late.server.service.run { _ in gate2.wait() } }
+        while late.server.service.inFlight < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        let waiting = Task { try await late.postImage("/v1/embed", try Photos.biden) }
+        while late.server.service.queued < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        try await Task.sleep(for: .milliseconds(20))   // past the 1 ms deadline
+        gate2.open()
+        try await blocker2.value
+        let dropped = try await waiting.value
+        #expect(dropped.status == 503 && dropped.code == "deadline_exceeded", "\(dropped.text)")
+        try await late.stop()
+    }
+
+    @Test("graceful shutdown: requests in flight finish, then the port closes")
+    func shutdown() async throws {
+        let s = try await RunningServer.start { $0.inferenceWorkers = 1; $0.concurrencyLimit = 3 }
+        let gate = Gate()
+        let blocker = Task { try await s.server.service.run { _ in gate.wait() } }
+        while s.server.service.inFlight < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        let inFlight = Task { try await s.postImage("/v1/embed", try Photos.biden) }
+        let enrolling = Task { try await s.postImage("/v1/people/late/faces", try Photos.biden, token: token) }
+        while s.server.service.queued < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        let stopping = Task { try await s.stop() }
+        try await Task.sleep(for: .milliseconds(50))   // let the shutdown begin while the requests wait
+        gate.open()
+        try await blocker.value
+        let answer = try await inFlight.value
+        #expect(answer.status == 200 && (answer.object["faces"] as? [Any])?.count == 1, "\(answer.status) \(answer.text.prefix(200))")
+        #expect(try await enrolling.value.status == 201)
+        try await stopping.value
+        #expect(throws: RawHTTPError.self) { _ = try RawHTTP.connectSocket(port: s.port) }
+        #expect(try await FaceGallery(path: s.galleryPath, writable: false).people.map(\.identifier) == ["late"])
+    }
+}
+
+/// A gate a worker thread waits at until a test opens it.
+final class Gate: @unchecked Sendable {
+    private let semaphore = DispatchSemaphore(value: 0)
+    func wait() { semaphore.wait() }
+    func open() { semaphore.signal() }
+}
