@@ -36,8 +36,11 @@ func fixChecksums(_ bytes: inout [UInt8]) {
     let version = u32(8), dimension = u32(12), count = u32(16)
     var json = 0
     for i in 0..<8 { json |= Int(bytes[52 + i] & (i == 7 ? 0x7f : 0xff)) << (8 * i) }
-    let (extent, overflow) = json.addingReportingOverflow(92 + 4 * dimension * count)
-    let end = version == 1 || overflow || extent < 92 ? bytes.count : min(bytes.count, extent)
+    // The header's fields are fuzzed: any product or sum may overflow.
+    let (vectors, o1) = (4 * dimension).multipliedReportingOverflow(by: count)
+    let (body, o2) = json.addingReportingOverflow(vectors)
+    let (extent, o3) = body.addingReportingOverflow(92)
+    let end = version == 1 || o1 || o2 || o3 || extent < 92 ? bytes.count : min(bytes.count, extent)
     bytes.replaceSubrange(60..<92, with: Digest.sha256Bytes(Data(bytes[92..<end])))
     var position = end
     while position + 40 <= bytes.count {
