@@ -32,6 +32,7 @@ let package = Package(
     platforms: [.macOS(.v13), .iOS(.v16)],
     products: [
         .library(name: "FaceKit", targets: ["FaceKit"]),
+        .library(name: "FaceKitPostgres", targets: ["FaceKitPostgres"]),
         .executable(name: "facekit", targets: ["facekit"]),
         .executable(name: "bench", targets: ["bench"]),
     ],
@@ -40,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.21.0"),
     ],
     targets: [
         // libpng through its headers and library on the default search paths (no pkg-config).
@@ -72,11 +74,13 @@ let package = Package(
         .target(
             name: "FaceKit",
             dependencies: ["FaceKitTensor", "FaceKitImage", "FaceKitWeights", "FaceKitSupport"]),
+        // The PostgreSQL + pgvector index, a product of its own so that only its users build PostgresNIO.
+        .target(name: "FaceKitPostgres", dependencies: ["FaceKit", .product(name: "PostgresNIO", package: "postgres-nio")]),
         .executableTarget(
             name: "facekit",
-            dependencies: ["FaceKit", "FaceKitSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["FaceKit", "FaceKitSupport", "FaceKitPostgres", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
-            name: "bench", dependencies: ["FaceKit", "FaceKitTensor", "FaceKitSupport"], path: "Benchmarks/bench"),
+            name: "bench", dependencies: ["FaceKit", "FaceKitTensor", "FaceKitSupport", "FaceKitPostgres"], path: "Benchmarks/bench"),
         .target(
             name: "FaceKitTestSupport",
             dependencies: ["FaceKit", .product(name: "Crypto", package: "swift-crypto")],
@@ -86,6 +90,9 @@ let package = Package(
         .testTarget(name: "FaceKitWeightsTests", dependencies: ["FaceKitWeights", "FaceKitSupport", "FaceKitTestSupport"]),
         .testTarget(name: "FaceKitTests", dependencies: ["FaceKit", "FaceKitTestSupport"]),
         .testTarget(name: "FaceKitCLITests", dependencies: ["facekit", "FaceKitTestSupport"]),
+        .testTarget(
+            name: "FaceKitPostgresTests",
+            dependencies: ["FaceKitPostgres", "FaceKitTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")]),
     ]
 )
 
