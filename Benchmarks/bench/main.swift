@@ -1,6 +1,7 @@
 // `swift run -c release bench [kernels] [detector] [embedder] [fusion] [end-to-end] [gallery] [weights] [tiles] [--json]`
 // (`tiles` runs only when named: it detects in a 20-MP photo many times.)
 // `swift run -c release bench memory [--images N] [--json]` (only when named: it takes minutes)
+// `swift run -c release bench postgres` (only when named: needs a server, PostgresBench.swift)
 // `bench gallery-writer FILE`: the child process of .ci/gallery-crash-test (MemoryBench.swift)
 //
 // Speed is measured here, never asserted in tests. The micro-kernels are chosen at start-up
@@ -18,9 +19,9 @@ if arguments.first == "gallery-writer", arguments.count == 2 {
 let imageCount = arguments.firstIndex(of: "--images").flatMap { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) : nil } ?? 1000
 let json = arguments.contains("--json")
 let suites = arguments.filter { !$0.hasPrefix("--") && Int($0) == nil }
-let known = ["kernels", "detector", "embedder", "fusion", "end-to-end", "gallery", "weights", "tiles", "memory"]
+let known = ["kernels", "detector", "embedder", "fusion", "end-to-end", "gallery", "weights", "tiles", "memory", "postgres"]
 if arguments.contains("--help") || arguments.contains("-h") {
-    print("usage: bench [\(known.joined(separator: "|"))]... [--images N] [--json]\n  With no suite, runs all of them but tiles and memory.")
+    print("usage: bench [\(known.joined(separator: "|"))]... [--images N] [--json]\n  With no suite, runs all of them but tiles, memory and postgres.")
     exit(0)
 }
 for s in suites where !known.contains(s) {
@@ -38,6 +39,7 @@ do {
     if suites.isEmpty || suites.contains("weights") { try await runWeightsBench(output: output) }
     if suites.contains("tiles") { try await runTilesBench(output: output) }
     if suites.contains("memory") { try await runMemoryBench(output: output, images: imageCount) }
+    if suites.contains("postgres") { try await runPostgresBench(output: output) }   // PostgresBench.swift
 } catch {
     FileHandle.standardError.write(Data("bench: \(error)\n".utf8))
     exit(1)
