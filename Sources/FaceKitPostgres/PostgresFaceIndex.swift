@@ -80,7 +80,8 @@ public final class PostgresFaceIndex: FaceIndex {
         // One direct connection first: it fails at once when nothing listens (the pool would
         // retry for 15 s), and it runs the migrations.
         let name = configuration.displayName
-        let tls: PostgresConnection.Configuration.TLS = configuration.preferTLS ? .prefer(try Self.tlsConfiguration()) : .disable
+        let tls: PostgresConnection.Configuration.TLS = configuration.preferTLS
+            ? .prefer(try NIOSSLContext(configuration: .makeClientConfiguration())) : .disable
         var direct = PostgresConnection.Configuration(host: configuration.host, port: configuration.port, username: configuration.username,
                                                       password: configuration.password, database: configuration.database, tls: tls)
         direct.options.connectTimeout = .nanoseconds(Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000
@@ -101,7 +102,7 @@ public final class PostgresFaceIndex: FaceIndex {
 
         var pooled = PostgresClient.Configuration(host: configuration.host, port: configuration.port, username: configuration.username,
                                                   password: configuration.password, database: configuration.database,
-                                                  tls: configuration.preferTLS ? .prefer(try Self.tlsConfiguration()) : .disable)
+                                                  tls: configuration.preferTLS ? .prefer(.makeClientConfiguration()) : .disable)
         pooled.options.maximumConnections = configuration.maximumConnections
         pooled.options.connectTimeout = configuration.connectTimeout
         let client = PostgresClient(configuration: pooled)
@@ -119,8 +120,6 @@ public final class PostgresFaceIndex: FaceIndex {
 
     deinit { runTask.cancel() }
 
-    private static func tlsConfiguration() throws -> NIOSSL.TLSConfiguration { .makeClientConfiguration() }
-
     // MARK: FaceIndex
 
     public func enroll(_ identifier: String, embeddings: [FaceEmbedding], metadata: [[String: String]]? = nil,
@@ -131,7 +130,7 @@ public final class PostgresFaceIndex: FaceIndex {
         guard !embeddings.isEmpty else { throw GalleryError.invalidArgument("enrolling \(id) needs at least one embedding") }
         try checkEmbeddings(embeddings)
         let vectors = embeddings.map { Self.vectorLiteral($0.vector) }
-        let metas = try embeddings.indices.map { try Self.json(metadata.flatMap { $0.indices.contains($0) ? $0[$0] : nil } ?? [:]) }
+        let metas = try embeddings.indices.map { i in try Self.json(metadata.flatMap { $0.indices.contains(i) ? $0[i] : nil } ?? [:]) }
         let personMeta = try Self.json(personMetadata)
         let t = tables
         try await transaction { connection, logger in
@@ -309,9 +308,10 @@ public final class PostgresFaceIndex: FaceIndex {
         guard !identifiers.isEmpty else { return }
         let personMetas = try personMetadata.map(Self.json)
         let t = tables
+        let (ids, ownerIndexes, vectorLiterals, embeddingMetas) = (identifiers, owners, vectors, metas)
         try await transaction { connection, logger in
             var binds = PostgresBindings()
-            binds.append(identifiers)
+            binds.append(ids)
             binds.append(personMetas)
             let rows = try await connection.query(PostgresQuery(unsafeSQL: """
                 INSERT INTO \(t.people) (identifier, metadata)
@@ -319,14 +319,14 @@ public final class PostgresFaceIndex: FaceIndex {
                 ON CONFLICT (identifier) DO UPDATE SET metadata = \(t.people).metadata || EXCLUDED.metadata
                 RETURNING identifier, id
                 """, binds: binds), logger: logger)
-            var ids: [String: Int64] = [:]
-            for try await (identifier, id) in rows.decode((String, Int64).self) { ids[identifier] = id }
-            let personIDs = try identifiers.map { identifier -> Int64 in
-                guard let id = ids[identifier] else { throw GalleryError.io(file: t.people, reason: "the server returned no id for \(identifier)") }
+            var returned: [String: Int64] = [:]
+            for try await (identifier, id) in rows.decode((String, Int64).self) { returned[identifier] = id }
+            let personIDs = try ids.map { identifier -> Int64 in
+                guard let id = returned[identifier] else { throw GalleryError.io(file: t.people, reason: "the server returned no id for \(identifier)") }
                 return id
             }
-            try await Self.insertEmbeddings(connection, tables: t, personIDs: owners.map { personIDs[$0] },
-                                            vectors: vectors, metadata: metas, logger: logger)
+            try await Self.insertEmbeddings(connection, tables: t, personIDs: ownerIndexes.map { personIDs[$0] },
+                                            vectors: vectorLiterals, metadata: embeddingMetas, logger: logger)
         }
     }
 
@@ -346,6 +346,7 @@ public final class PostgresFaceIndex: FaceIndex {
 
     /// Runs `body` in one transaction on a pooled connection: committed when it returns,
     /// rolled back when it throws. Errors become ``GalleryError``s.
+    @discardableResult
     func transaction<Result: Sendable>(
         _ body: @Sendable (PostgresConnection, Logger) async throws -> Result
     ) async throws -> Result {
@@ -387,9 +388,8 @@ public final class PostgresFaceIndex: FaceIndex {
             if let underlying = error.underlying { reason = "\(error.code): \(underlying)" } else { reason = "\(error.code)" }
             return GalleryError.unavailable(index: index, reason: reason)
         }
-        if error is ConnectionPoolError || error is CancellationError {
-            return GalleryError.unavailable(index: index, reason: "\(error)")
-        }
+        // The pool's own errors (its circuit breaker after 15 s of failed connects, a closed pool),
+        // cancellation, and the channel's errors: the index cannot be reached.
         return GalleryError.unavailable(index: index, reason: String(describing: error))
     }
 
