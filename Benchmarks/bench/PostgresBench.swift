@@ -8,7 +8,7 @@
 // recall@10 against exact search for each ef_search in FACEKIT_BENCH_PG_EF (default 40,100,200),
 // and enrolment throughput with the HNSW index in place. FACEKIT_BENCH_PG_M and
 // FACEKIT_BENCH_PG_EFC set the graph (default 16 and 64); FACEKIT_BENCH_PG_PROBES the recall
-// probes (default 100). Each size uses the schema bench_N, dropped first and at the end
+// probes (default 100); FACEKIT_BENCH_PG_HNSW=0 skips HNSW (and recall). Each size uses the schema bench_N, dropped first and at the end
 // (FACEKIT_BENCH_PG_KEEP=1 keeps it).
 import FaceKit
 import FaceKitPostgres
@@ -24,6 +24,7 @@ func runPostgresBench(output: Output) async throws {
     let m = ints("FACEKIT_BENCH_PG_M", [16])[0]
     let efConstruction = ints("FACEKIT_BENCH_PG_EFC", [64])[0]
     let probeCount = ints("FACEKIT_BENCH_PG_PROBES", [100])[0]
+    let withHNSW = env["FACEKIT_BENCH_PG_HNSW"] != "0"
     let d = FaceEmbedder.dimension
     var base = try PostgresIndexConfiguration(environment: env)
     base.maximumConnections = 8
@@ -92,6 +93,11 @@ func runPostgresBench(output: Output) async throws {
         let exactLatency = try await measureAsync(seconds: 3) { _ = try await index.search(latencyProbe, top: 10) }
         emit([("bench", "postgres-search"), ("index", "exact"), ("entries", n), ("median_ms", exactLatency.medianMs), ("p90_ms", exactLatency.p90Ms)],
              pad("postgres search exact", 26) + String(format: "%8d embeddings   top 10   median %9.2f ms  p90 %9.2f ms", n, exactLatency.medianMs, exactLatency.p90Ms))
+        guard withHNSW else {
+            if env["FACEKIT_BENCH_PG_KEEP"] != "1" { try await index.dropSchema() }
+            try await index.close()
+            continue
+        }
         var truth: [[String]] = []
         for probe in probes { truth.append(try await index.search(probe, top: 10).map(\.identifier)) }
         try await index.close()
