@@ -32,6 +32,7 @@ let package = Package(
     platforms: [.macOS(.v13), .iOS(.v16)],
     products: [
         .library(name: "FaceKit", targets: ["FaceKit"]),
+        .library(name: "FaceKitPostgres", targets: ["FaceKitPostgres"]),
         .executable(name: "facekit", targets: ["facekit"]),
         .executable(name: "bench", targets: ["bench"]),
     ],
@@ -46,6 +47,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.21.0"),
     ],
     targets: [
         // libpng through its headers and library on the default search paths (no pkg-config).
@@ -91,11 +93,16 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             resources: [.copy("openapi.json")]),
+        // The PostgreSQL + pgvector index, a product of its own so that only its users build PostgresNIO.
+        .target(name: "FaceKitPostgres", dependencies: ["FaceKit", .product(name: "PostgresNIO", package: "postgres-nio")]),
         .executableTarget(
             name: "facekit",
-            dependencies: ["FaceKit", "FaceKitSupport", "FaceKitServer", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "FaceKit", "FaceKitSupport", "FaceKitServer", "FaceKitPostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
-            name: "bench", dependencies: ["FaceKit", "FaceKitTensor", "FaceKitSupport"], path: "Benchmarks/bench"),
+            name: "bench", dependencies: ["FaceKit", "FaceKitTensor", "FaceKitSupport", "FaceKitPostgres"], path: "Benchmarks/bench"),
         .target(
             name: "FaceKitTestSupport",
             dependencies: ["FaceKit", .product(name: "Crypto", package: "swift-crypto")],
@@ -114,6 +121,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .testTarget(
+            name: "FaceKitPostgresTests",
+            dependencies: ["FaceKitPostgres", "FaceKitTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")]),
     ]
 )
 

@@ -3,6 +3,7 @@
 // `swift run -c release bench memory [--images N] [--json]` (only when named: it takes minutes)
 // `swift run -c release bench index [--index-sizes 100000,1000000] [--json]` (only when named; IndexBench.swift)
 // `bench profile front|back|embedder THREADS [BATCH] [SECONDS]`: one network in a loop, for perf
+// `swift run -c release bench postgres` (only when named: needs a server, PostgresBench.swift)
 // `bench gallery-writer FILE`: the child process of .ci/gallery-crash-test (MemoryBench.swift)
 //
 // Speed is measured here, never asserted in tests. The micro-kernels are chosen at start-up
@@ -28,9 +29,9 @@ let imageCount = arguments.firstIndex(of: "--images").flatMap { arguments.indice
 let json = arguments.contains("--json")
 let indexSizes = arguments.firstIndex(of: "--index-sizes").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1].split(separator: ",").compactMap { Int($0) } : nil } ?? [100_000, 1_000_000]
 let suites = arguments.enumerated().filter { !$1.hasPrefix("--") && Int($1) == nil && ($0 == 0 || arguments[$0 - 1] != "--index-sizes") }.map(\.1)
-let known = ["kernels", "detector", "embedder", "fusion", "end-to-end", "gallery", "weights", "tiles", "memory", "index"]
+let known = ["kernels", "detector", "embedder", "fusion", "end-to-end", "gallery", "weights", "tiles", "memory", "index", "postgres"]
 if arguments.contains("--help") || arguments.contains("-h") {
-    print("usage: bench [\(known.joined(separator: "|"))]... [--images N] [--index-sizes N,N] [--json]\n  With no suite, runs all of them but tiles, memory and index.")
+    print("usage: bench [\(known.joined(separator: "|"))]... [--images N] [--index-sizes N,N] [--json]\n  With no suite, runs all of them but tiles, memory, index and postgres.")
     exit(0)
 }
 for s in suites where !known.contains(s) {
@@ -49,6 +50,7 @@ do {
     if suites.contains("tiles") { try await runTilesBench(output: output) }
     if suites.contains("memory") { try await runMemoryBench(output: output, images: imageCount) }
     if suites.contains("index") { try await runIndexBench(output: output, sizes: indexSizes) }
+    if suites.contains("postgres") { try await runPostgresBench(output: output) }   // PostgresBench.swift
 } catch {
     FileHandle.standardError.write(Data("bench: \(error)\n".utf8))
     exit(1)

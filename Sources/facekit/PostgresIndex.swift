@@ -1,9 +1,11 @@
-// Placeholder until #12b's PostgreSQL back end merges: the lead replaces this file with the
-// real `openPostgresIndex` (FaceKitPostgres). Until then a postgres:// index is refused with
-// a typed error, so `--index postgres://…` fails with one clear line.
+// The command line's door to the PostgreSQL index: IndexOptions (--index) calls this for a
+// postgres:// URL, so that enroll, identify and gallery work on either back end.
 import FaceKit
+import FaceKitPostgres
 
-/// Opens the PostgreSQL face index at `url` (not built into this facekit yet).
+/// Opens the PostgreSQL + pgvector index at `url` (postgres://user@host:port/database, with
+/// optional ?schema=NAME&search=exact|hnsw&ef_search=N; missing parts from PGHOST, PGPORT,
+/// PGUSER, PGDATABASE); a writable open creates or migrates the schema.
 func openPostgresIndex(url: String, writable: Bool) async throws -> any FaceIndex {
-    throw GalleryError.unavailable(index: url, reason: "PostgreSQL support is not built into this facekit")
+    try await PostgresFaceIndex.open(url: url, writable: writable)
 }
