@@ -1,4 +1,5 @@
--- wrk -t2 -c4 -d60s --latency -s Benchmarks/wrk/embed.lua http://127.0.0.1:8080/v1/embed [-- PHOTO]
+-- wrk -t2 -c4 -d60s --latency -s Benchmarks/wrk/photo.lua http://127.0.0.1:8080/v1/embed [-- PHOTO]
+-- (the same script for /v1/identify, /v1/detect: the route is the URL given to wrk)
 -- POSTs one photo (default: the sample portrait, run from the repository root) as image/jpeg
 -- and prints the count of each status code across threads after wrk's own summary.
 local path = "../shared/images/joe_biden/official_vp_portrait.jpg"
