@@ -3,6 +3,7 @@
 // `swift run -c release bench memory [--images N] [--json]` (only when named: it takes minutes)
 // `swift run -c release bench index [--index-sizes 100000,1000000] [--json]` (only when named; IndexBench.swift)
 // `bench profile front|back|embedder THREADS [BATCH] [SECONDS]`: one network in a loop, for perf
+// `bench layers front|back|embedder [SECONDS]`: per-layer times on 1 and 2 threads (ProfileBench.swift)
 // `swift run -c release bench postgres` (only when named: needs a server, PostgresBench.swift)
 // `bench gallery-writer FILE`: the child process of .ci/gallery-crash-test (MemoryBench.swift)
 //
@@ -17,6 +18,13 @@ if arguments.first == "gallery-writer", arguments.count == 2 {
         FileHandle.standardError.write(Data("bench gallery-writer: \(error)\n".utf8))
         exit(1)
     }
+}
+if arguments.first == "layers" {
+    do { try await runLayerTimes(Array(arguments.dropFirst())) } catch {
+        FileHandle.standardError.write(Data("bench layers: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
 }
 if arguments.first == "profile" {
     do { try await runProfileLoop(Array(arguments.dropFirst())) } catch {

@@ -41,8 +41,13 @@ package struct Tuning: Sendable {
     /// Whether the networks run their separable blocks fused (`SeparableBlock`) or layer by
     /// layer; `bench fusion` times the two in alternation.
     package var fusesSeparableBlocks = true
+    /// Whether fused blocks make a pooled or padded shortcut strip by strip (`SeparableBlock.Shortcut`)
+    /// instead of in a pass of its own; `bench layers front shortcuts` times the two in alternation.
+    package var fusesShortcuts = true
     /// The pool to split work on; nil for the process-wide pool.
     package var pool: WorkerPool? = nil
+    /// Per-layer wall times of the networks' forward passes, for `bench layers`; nil (off) normally.
+    package var trace: LayerTrace? = nil
 
     package init() {}
 
@@ -79,11 +84,32 @@ package func parallelFor(
         return
     }
     let tasks = min(total, participants * max(1, tasksPerThread))
-    let ran = pool.run(tasks: tasks, threads: participants) { t in
+    let ran = pool.run(tasks: tasks, threads: participants) { t, _ in
         let start = total * t / tasks, end = total * (t + 1) / tasks
         if start < end { body(start, end) }
     }
     if !ran { body(0, total) }
+}
+
+/// `parallelFor` whose body also learns which thread runs it: `body(start, end, participant)`
+/// with `participant` in `0 ..< threads.value`, and never two pieces at once for one
+/// participant, so that the body can use per-thread scratch while tasks are stolen.
+@inline(__always)
+package func parallelForEachThread(
+    _ total: Int, threads: ThreadCount, tasksPerThread: Int = 8, _ body: (Int, Int, Int) -> Void
+) {
+    let pool = Tuning.current.pool ?? WorkerPool.shared
+    let participants = min(threads.value, pool.capacity, total)
+    if participants <= 1 || total <= 1 {
+        body(0, total, 0)
+        return
+    }
+    let tasks = min(total, participants * max(1, tasksPerThread))
+    let ran = pool.run(tasks: tasks, threads: participants) { t, p in
+        let start = total * t / tasks, end = total * (t + 1) / tasks
+        if start < end { body(start, end, p) }
+    }
+    if !ran { body(0, total, 0) }
 }
 
 /// Measures the worker pool for the benchmark: runs `work(chunk, chunks)` split across

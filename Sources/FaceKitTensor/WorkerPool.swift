@@ -37,7 +37,7 @@ package final class WorkerPool: @unchecked Sendable {
     /// Workers inside the current job, plus `closed` once the caller has shut it.
     private let gate = ManagedAtomic<Int>(WorkerPool.closed)
     private static let closed = 1 << 40
-    private var job: ((Int) -> Void)?
+    private var job: ((Int, Int) -> Void)?
     private var participants = 0
     private var generation = 0
     /// Polls of the ticket before a worker sleeps (a few hundred microseconds).
@@ -109,11 +109,11 @@ package final class WorkerPool: @unchecked Sendable {
     }
 
     /// Runs participant `me`'s own tasks from the front, then steals from the back of the others'.
-    private func work(as me: Int, _ body: (Int) -> Void) {
-        while let task = claim(me, fromBack: false) { body(task) }
+    private func work(as me: Int, _ body: (Int, Int) -> Void) {
+        while let task = claim(me, fromBack: false) { body(task, me) }
         for offset in 1..<max(1, participants) {
             let victim = (me + offset) % participants
-            while let task = claim(victim, fromBack: true) { body(task) }
+            while let task = claim(victim, fromBack: true) { body(task, me) }
         }
     }
 
@@ -131,10 +131,11 @@ package final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Runs `body(task)` for every task in `0 ..< tasks` on up to `threads` participants (the
-    /// caller included); returns false, running nothing, when the pool is busy with another
+    /// Runs `body(task, participant)` for every task in `0 ..< tasks` on up to `threads`
+    /// participants (the caller is participant 0; no two run at once under one participant
+    /// number, so it can index per-thread scratch); returns false, running nothing, when the pool is busy with another
     /// caller's job or the counts are out of range (the caller then runs the work itself).
-    func run(tasks: Int, threads: Int, _ body: (Int) -> Void) -> Bool {
+    func run(tasks: Int, threads: Int, _ body: (Int, Int) -> Void) -> Bool {
         guard tasks >= 1, tasks < 1 << 31, threads >= 2, threads <= capacity,
               busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
             return false

@@ -199,49 +199,75 @@ final class BlazeFaceNetwork: Sendable {
     /// Runs the network on `workspace.input` (first `batch` images) and fills the head tensors.
     func forward(_ ws: Workspace, batch: Int, threads: ThreadCount) throws {
         let n = variant.inputSize
+        let trace = Tuning.current.trace
+        trace?.begin()
         try ws.input.reshape(to: TensorShape(batch, n, n, 3))
         try ws.x.reshape(to: TensorShape(batch, n / 2, n / 2, 24))
         try Conv2D.run(input: ws.input, weights: stem, output: ws.x, strideY: 2, strideX: 2, padding: .same, activation: .relu, threads: threads)
+        trace?.mark("stem conv 5x5/2 \(n)x\(n)x3 -> 24")
         var current = ws.x, next = ws.y
         for (i, block) in blocks.enumerated() {
             let s = current.shape
             let outH = (s.height + block.stride - 1) / block.stride, outW = (s.width + block.stride - 1) / block.stride
-            var residual: Tensor? = nil
-            if block.residual {
-                var shortcut = current
-                if block.stride == 2 {
-                    // Max pool and channel padding in one pass.
-                    try ws.shortcut.reshape(to: TensorShape(batch, outH, outW, block.outputChannels))
-                    try MaxPool.run(input: current, output: ws.shortcut, kernel: 2, stride: 2, padding: .same, threads: threads)
-                    shortcut = ws.shortcut
-                } else if block.outputChannels > s.channels {
-                    try ws.padded.reshape(to: TensorShape(batch, outH, outW, block.outputChannels))
-                    try ChannelPad.run(input: shortcut, output: ws.padded, threads: threads)
-                    shortcut = ws.padded
-                }
-                residual = shortcut
-            }
-            // Depthwise and pointwise in strips of rows, the depthwise rows still in cache when
-            // the GEMM reads them (see `SeparableBlock`).
+            let fuses = Tuning.current.fusesSeparableBlocks
             try next.reshape(to: TensorShape(batch, outH, outW, block.outputChannels))
-            if Tuning.current.fusesSeparableBlocks {
-                let scratch = try ws.fused.tensor(height: s.height, width: s.width, expandedChannels: s.channels, stride: block.stride, expands: false, threads: threads)
+            if fuses && (Tuning.current.fusesShortcuts || !block.residual || (block.stride == 1 && block.outputChannels == s.channels)) {
+                // Depthwise and pointwise in strips of rows, the depthwise rows still in cache when
+                // the GEMM reads them; a shortcut that is pooled or padded is made strip by strip
+                // too, from the input rows just read (see `SeparableBlock`).
+                var residual: Tensor? = nil, shortcut: SeparableBlock.Shortcut? = nil
+                if block.residual {
+                    if block.stride == 2 { shortcut = .pooledInput }
+                    else if block.outputChannels > s.channels { shortcut = .paddedInput }
+                    else { residual = current }
+                }
+                let scratch = try ws.fused.tensor(height: s.height, width: s.width, expandedChannels: s.channels, stride: block.stride, expands: false,
+                                                  shortcutChannels: shortcut == nil ? 0 : block.outputChannels, threads: threads)
                 try SeparableBlock.run(input: current, expand: nil, depthwise: block.depthwise, stride: block.stride,
-                                       project: block.pointwise, projectActivation: .relu, residual: residual,
+                                       project: block.pointwise, projectActivation: .relu, residual: residual, shortcut: shortcut,
                                        output: next, scratch: scratch, threads: threads)
             } else {
-                try ws.depthwise.reshape(to: TensorShape(batch, outH, outW, s.channels))
-                try DepthwiseConv.run(input: current, weights: block.depthwise, output: ws.depthwise,
-                                      strideY: block.stride, strideX: block.stride, padding: .same, threads: threads)
-                try PointwiseConv.run(input: ws.depthwise, weights: block.pointwise, output: next, activation: .relu,
-                                      residual: residual, threads: threads)
+                // Layer by layer, or the shortcut in a pass of its own.
+                var residual: Tensor? = nil
+                if block.residual {
+                    var shortcut = current
+                    if block.stride == 2 {
+                        // Max pool and channel padding in one pass.
+                        try ws.shortcut.reshape(to: TensorShape(batch, outH, outW, block.outputChannels))
+                        try MaxPool.run(input: current, output: ws.shortcut, kernel: 2, stride: 2, padding: .same, threads: threads)
+                        shortcut = ws.shortcut
+                        trace?.mark("block \(i + 1) max pool")
+                    } else if block.outputChannels > s.channels {
+                        try ws.padded.reshape(to: TensorShape(batch, outH, outW, block.outputChannels))
+                        try ChannelPad.run(input: shortcut, output: ws.padded, threads: threads)
+                        shortcut = ws.padded
+                        trace?.mark("block \(i + 1) channel pad")
+                    }
+                    residual = shortcut
+                }
+                if fuses {
+                    let scratch = try ws.fused.tensor(height: s.height, width: s.width, expandedChannels: s.channels, stride: block.stride,
+                                                      expands: false, threads: threads)
+                    try SeparableBlock.run(input: current, expand: nil, depthwise: block.depthwise, stride: block.stride,
+                                           project: block.pointwise, projectActivation: .relu, residual: residual,
+                                           output: next, scratch: scratch, threads: threads)
+                } else {
+                    try ws.depthwise.reshape(to: TensorShape(batch, outH, outW, s.channels))
+                    try DepthwiseConv.run(input: current, weights: block.depthwise, output: ws.depthwise,
+                                          strideY: block.stride, strideX: block.stride, padding: .same, threads: threads)
+                    try PointwiseConv.run(input: ws.depthwise, weights: block.pointwise, output: next, activation: .relu,
+                                          residual: residual, threads: threads)
+                }
             }
+            trace?.mark("block \(i + 1) \(s.height)x\(s.width)x\(s.channels) -> \(block.outputChannels) /\(block.stride)")
             swap(&current, &next)
             if i + 1 == firstFeatureAfter {
                 try runHeads(current, heads[0], heads[1], ws.heads[0], ws.heads[1], threads)
+                trace?.mark("heads 16x16")
             }
         }
         try runHeads(current, heads[2], heads[3], ws.heads[2], ws.heads[3], threads)
+        trace?.mark("heads 8x8")
     }
 
     private func runHeads(_ features: Tensor, _ cls: PackedPointwiseWeights, _ reg: PackedPointwiseWeights,

@@ -214,10 +214,13 @@ final class SEMobileFaceNet: Sendable {
 
     /// Stem, stem_2 and stacks 1–4; returns the tensor holding the 7×7×128 features and a spare buffer.
     private func runEarly(_ ws: Workspace, batch n: Int, threads: ThreadCount) throws -> (Tensor, Tensor) {
+        let trace = Tuning.current.trace
+        trace?.begin()
         try ws.input.reshape(to: TensorShape(n, Self.inputSize, Self.inputSize, 3))
         try ws.a.reshape(to: TensorShape(n, 56, 56, 64))
         try Conv2D.run(input: ws.input, weights: stem, output: ws.a, strideY: 2, strideX: 2, padding: .same,
                        activation: .prelu(slopes: stemSlopes), threads: threads)
+        trace?.mark("stem conv 3x3/2")
         try ws.b.reshape(to: TensorShape(n, 56, 56, 64))
         if Tuning.current.fusesSeparableBlocks {
             let scratch = try ws.fused.tensor(height: 56, width: 56, expandedChannels: 64, stride: 1, expands: false, threads: threads)
@@ -228,6 +231,7 @@ final class SEMobileFaceNet: Sendable {
             try DepthwiseConv.run(input: ws.a, weights: stem2Depthwise, output: ws.depthwise, threads: threads)
             try PointwiseConv.run(input: ws.depthwise, weights: stem2Pointwise, output: ws.b, activation: .prelu(slopes: stem2Slopes), threads: threads)
         }
+        trace?.mark("stem_2 depthwise + pointwise")
         var x = ws.b, spare = ws.a
         try runBlocks(blocks[..<Self.earlyBlocks], ws, &x, &spare, batch: n, threads: threads)
         return (x, spare)
@@ -235,6 +239,7 @@ final class SEMobileFaceNet: Sendable {
 
     private func runBlocks(_ list: ArraySlice<Bottleneck>, _ ws: Workspace, _ x: inout Tensor, _ spare: inout Tensor,
                            batch n: Int, threads: ThreadCount) throws {
+        let trace = Tuning.current.trace
         for block in list {
             let s = x.shape
             let e = block.expand.outputChannels, out = block.project.outputChannels
@@ -249,7 +254,9 @@ final class SEMobileFaceNet: Sendable {
             } else {
                 try unfused(block, ws, x, spare, batch: n, threads: threads)
             }
+            trace?.mark("\(s.height)x\(s.width)x\(s.channels) -> \(e) -> \(out) /\(block.stride)")
             try squeezeExcite(block, ws, x, spare)
+            trace?.mark("  SE + residual \(h)x\(w)x\(out)")
             swap(&x, &spare)
         }
     }
@@ -285,11 +292,14 @@ final class SEMobileFaceNet: Sendable {
     private func runHead(_ ws: Workspace, _ x: Tensor, batch n: Int, threads: ThreadCount) throws {
         let s = x.shape
         try ws.expand.reshape(to: TensorShape(n, s.height, s.width, 512))
+        let trace = Tuning.current.trace
         try PointwiseConv.run(input: x, weights: head, output: ws.expand, activation: .prelu(slopes: headSlopes), threads: threads)
+        trace?.mark("head 1x1 -> 512")
         try ws.pooled.reshape(to: TensorShape(n, 1, 1, 512))
         try DepthwiseConv.run(input: ws.expand, weights: gdc, output: ws.pooled, padding: .valid, threads: threads)
         try ws.output.reshape(to: TensorShape(n, 1, 1, Self.dimension))
         try PointwiseConv.run(input: ws.pooled, weights: embedding, output: ws.output, threads: threads)
+        trace?.mark("GDC 7x7 + embedding")
     }
 }
 

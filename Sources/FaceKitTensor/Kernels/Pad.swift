@@ -13,18 +13,30 @@ public enum ChannelPad {
         }
         try requireShape(output, TensorShape(s.batch, s.height, s.width, cout), "channel pad output")
         // Pixels hold a few dozen channels: a vector loop, not a memmove call per pixel.
-        let cin = s.channels, source = input.data, destination = output.data
+        let cin = s.channels, source = UnsafePointer(input.data), destination = output.data
         parallelFor(s.pixels, threads: threads, minimumPerThread: max(1, Tuning.current.copyMinimumFloats / max(1, cout))) { p0, p1 in
-            for p in p0..<p1 {
-                let src = source + p * cin, dst = destination + p * cout
-                var ch = 0
-                while ch + 8 <= cin {
-                    UnsafeMutableRawPointer(dst + ch).storeBytes(of: UnsafeRawPointer(src + ch).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
-                    ch += 8
-                }
-                while ch < cin { dst[ch] = src[ch]; ch += 1 }
-                while ch < cout { dst[ch] = 0; ch += 1 }
+            copy(source + p0 * cin, channels: cin, into: destination + p0 * cout, channels: cout, pixels: p1 - p0)
+        }
+    }
+
+    /// Copies `pixels` pixels of `cin` channels into pixels of `cout` ≥ `cin` channels, zero-filling
+    /// the rest (also `SeparableBlock`'s padded shortcut, a strip at a time).
+    @inline(__always)
+    static func copy(_ source: UnsafePointer<Float>, channels cin: Int, into destination: UnsafeMutablePointer<Float>,
+                     channels cout: Int, pixels: Int) {
+        for p in 0..<pixels {
+            let src = source + p * cin, dst = destination + p * cout
+            var ch = 0
+            while ch + 8 <= cin {
+                UnsafeMutableRawPointer(dst + ch).storeBytes(of: UnsafeRawPointer(src + ch).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                ch += 8
             }
+            if ch + 4 <= cin {
+                UnsafeMutableRawPointer(dst + ch).storeBytes(of: UnsafeRawPointer(src + ch).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+                ch += 4
+            }
+            while ch < cin { dst[ch] = src[ch]; ch += 1 }
+            while ch < cout { dst[ch] = 0; ch += 1 }
         }
     }
 
