@@ -61,7 +61,7 @@ func fuzzHTTP(_ pointer: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let outcome = Outcome()
     let done = DispatchSemaphore(value: 0)
     let request = (uri, method, headers, body)
-    Task {
+    Task.detached {
         do {
             let response = try await client.execute(uri: request.0, method: request.1, headers: request.2, body: request.3)
             outcome.set(.answered(response.status, String(buffer: response.body)))
@@ -101,37 +101,43 @@ final class Outcome: @unchecked Sendable {
     var value: Answer? { lock.withLock { stored } }
 }
 
-// Start the application under the router test framework and keep its client for the callbacks;
-// the task never returns (libFuzzer exits the process).
-let ready = DispatchSemaphore(value: 0)
-let setupFailure = Outcome()
-Task {
-    do {
-        var configuration = ServerConfiguration()
-        configuration.maximumBodySize = 1 << 20
-        configuration.pixelBudget = 1_000_000
-        configuration.requestDeadline = .seconds(10)
-        configuration.inferenceWorkers = 1
-        configuration.concurrencyLimit = 2
-        configuration.writeToken = "fuzz-token"
-        configuration.indexDescription = "memory"
-        var logger = Logger(label: "facekit.fuzz")
-        logger.logLevel = .critical
-        let server = FaceKitServer(configuration: configuration, recognizer: try await FaceRecognizer(),
-                                   index: try FaceGallery(storage: InMemoryGalleryStorage()), logger: logger)
-        try await server.application().test(.router) { client in
-            activeClient = client
+/// Starts the application under the router test framework on a detached task (main.swift's
+/// top level is on the main actor, which libFuzzer's loop then blocks) and keeps its client for
+/// the callbacks; the task never returns (libFuzzer exits the process).
+func startService() -> String? {
+    let ready = DispatchSemaphore(value: 0)
+    let failure = Outcome()
+    Task.detached {
+        do {
+            var configuration = ServerConfiguration()
+            configuration.maximumBodySize = 1 << 20
+            configuration.pixelBudget = 1_000_000
+            configuration.requestDeadline = .seconds(10)
+            configuration.inferenceWorkers = 1
+            configuration.concurrencyLimit = 2
+            configuration.writeToken = "fuzz-token"
+            configuration.indexDescription = "memory"
+            var logger = Logger(label: "facekit.fuzz")
+            logger.logLevel = .critical
+            let server = FaceKitServer(configuration: configuration, recognizer: try await FaceRecognizer(),
+                                       index: try FaceGallery(storage: InMemoryGalleryStorage()), logger: logger)
+            try await server.application().test(.router) { client in
+                activeClient = client
+                ready.signal()
+                while true { try await Task.sleep(for: .seconds(3600)) }
+            }
+        } catch {
+            failure.set(.failed("\(error)"))
             ready.signal()
-            while true { try await Task.sleep(for: .seconds(3600)) }
         }
-    } catch {
-        setupFailure.set(.failed("\(error)"))
-        ready.signal()
     }
+    ready.wait()
+    if case .failed(let description) = failure.value { return description }
+    return nil
 }
-ready.wait()
-if case .failed(let description) = setupFailure.value {
-    FileHandle.standardError.write(Data("FuzzHTTP: the service could not start: \(description)\n".utf8))
+
+if let problem = startService() {
+    FileHandle.standardError.write(Data("FuzzHTTP: the service could not start: \(problem)\n".utf8))
     exit(1)
 }
 runFuzzer(fuzzHTTP)
