@@ -134,10 +134,29 @@ if Context.environment["FACEKIT_FUZZ"] != nil {
     let fuzzTargets: [(String, [Target.Dependency])] = [
         ("Image", ["FaceKitImage"]), ("EXIF", ["FaceKitImage"]), ("TFJS", ["FaceKitWeights"]),
         ("SafeTensors", ["FaceKitWeights"]), ("Gallery", ["FaceKit", "FaceKitSupport"]), ("Pairs", ["FaceKit"]),
+        // The HTTP service through its router in process (builds Hummingbird and SwiftNIO too).
+        ("HTTP", ["FaceKitServer", .product(name: "HummingbirdTesting", package: "hummingbird")]),
     ]
     package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/Targets/FuzzDriver"))
     for (name, dependencies) in fuzzTargets {
         package.targets.append(.executableTarget(
             name: "Fuzz\(name)", dependencies: dependencies + ["FuzzDriver"], path: "Fuzz/Targets/Fuzz\(name)"))
+    }
+}
+
+// The library and its own tests only, without the HTTP service, the PostgreSQL index, the tools
+// and their dependencies (Hummingbird, SwiftNIO, PostgresNIO, ArgumentParser): set by
+// `.ci/sanitizers` for the AddressSanitizer and ThreadSanitizer builds that CI runs, which then
+// build in a fraction of the time. Never set for an ordinary build or a consumer.
+if Context.environment["FACEKIT_CORE_ONLY"] != nil {
+    let outside: Set<String> = [
+        "FaceKitServer", "FaceKitPostgres", "facekit", "bench",
+        "FaceKitCLITests", "FaceKitServerTests", "FaceKitPostgresTests",
+    ]
+    package.targets.removeAll { outside.contains($0.name) }
+    package.products.removeAll { outside.contains($0.name) }
+    package.dependencies.removeAll { dependency in
+        guard case .sourceControl(_, let location, _) = dependency.kind else { return false }
+        return !["swift-crypto", "swift-atomics", "swift-docc-plugin"].contains { location.hasSuffix("/" + $0) }
     }
 }

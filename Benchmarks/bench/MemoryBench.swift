@@ -9,6 +9,7 @@
 // enrolment also compacts with save()), then prints "saved <n>" and flushes; the test kills it with
 // SIGKILL at random moments and checks what the file holds.
 import FaceKit
+import FaceKitPostgres
 import Foundation
 #if canImport(Darwin)
 import Darwin
@@ -78,6 +79,7 @@ func autoreleasepool<T>(invoking body: () throws -> T) rethrows -> T { try body(
 #endif
 
 func runGalleryWriter(path: String) async throws -> Never {
+    if path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") { try await runPostgresWriter(url: path) }
     // A small compaction threshold (16 KiB of log, ~14 enrolments) so that kills land in
     // appends, in automatic compactions and in the explicit save() of every 10th enrolment.
     let file = try GalleryFile(url: URL(fileURLWithPath: path), writable: true, minimumLogBytes: 16_384, compactionRatio: 0.5)
@@ -88,6 +90,22 @@ func runGalleryWriter(path: String) async throws -> Never {
         let vector = (0..<FaceEmbedder.dimension).map { Float(sin(Double(n * 31 + $0) * 0.37)) }
         try await gallery.enroll("person-\(n)", embeddings: [FaceEmbedding(raw: vector)], personMetadata: ["n": "\(n)"])
         if n % 10 == 9 { try await gallery.save() }
+        FileHandle.standardOutput.write(Data("saved \(n)\n".utf8))
+        n += 1
+    }
+}
+
+/// `bench gallery-writer postgres://…`: the child process of `.ci/postgres-crash-test`. Opens
+/// the PostgreSQL index at the URL for writing and, forever, enrols person-<n> (n = people
+/// already there) with two embeddings derived from n, in one transaction, then prints
+/// "saved <n>" and flushes; the test kills it with SIGKILL at random moments, so most kills
+/// land while a transaction is open on the server, and checks what the index holds.
+func runPostgresWriter(url: String) async throws -> Never {
+    let index = try await PostgresFaceIndex.open(url: url, writable: true)
+    var n = try await index.enrolledPeople().count
+    while true {
+        let vectors = (0..<2).map { k in (0..<FaceEmbedder.dimension).map { Float(sin(Double(n * 31 + k * 7 + $0) * 0.37)) } }
+        try await index.enroll("person-\(n)", embeddings: vectors.map { FaceEmbedding(raw: $0) }, metadata: nil, personMetadata: ["n": "\(n)"])
         FileHandle.standardOutput.write(Data("saved \(n)\n".utf8))
         n += 1
     }

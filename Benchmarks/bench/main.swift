@@ -5,7 +5,7 @@
 // `bench profile front|back|embedder THREADS [BATCH] [SECONDS]`: one network in a loop, for perf
 // `bench layers front|back|embedder [SECONDS]`: per-layer times on 1 and 2 threads (ProfileBench.swift)
 // `swift run -c release bench postgres` (only when named: needs a server, PostgresBench.swift)
-// `bench gallery-writer FILE`: the child process of .ci/gallery-crash-test (MemoryBench.swift)
+// `bench gallery-writer FILE|postgres://…`: the child process of .ci/gallery-crash-test and .ci/postgres-crash-test (MemoryBench.swift)
 //
 // Speed is measured here, never asserted in tests. The micro-kernels are chosen at start-up
 // from the CPU's features; `FACEKIT_KERNELS=baseline|avx2|avx512` forces one, and every JSON
