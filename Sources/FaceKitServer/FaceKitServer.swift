@@ -25,6 +25,10 @@ public struct ServerConfiguration: Sendable {
     public var pixelBudget: Int = 40_000_000
     /// How long a request may wait for an inference worker before it gets 503 (default 30 s).
     public var requestDeadline: Duration = .seconds(30)
+    /// How long a connection may send nothing, between requests or in the middle of a request
+    /// (default 30 s), before the server closes it: an upload that stalls cannot hold a
+    /// connection, or graceful shutdown, for ever (its request ends as 400 `incomplete_body`).
+    public var idleTimeout: Duration = .seconds(30)
     /// Inference requests running or waiting at once (default 4); more get 503 with Retry-After.
     public var concurrencyLimit: Int = 4
     /// Inference worker threads (default: the processor count, at most ``concurrencyLimit``).
@@ -83,8 +87,10 @@ public final class FaceKitServer: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: RequestMiddleware(server: self))
         addRoutes(to: router)
+        let idle = configuration.idleTimeout.components
         return Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: .nanoseconds(max(1, idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "facekit"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
@@ -287,9 +293,9 @@ public final class FaceKitServer: Sendable {
         let query = request.uri.queryParameters
         if Self.mediaType(request) != "multipart/form-data" {
             let options = try RequestOptions(query: query, fields: [], accepted: accepted, defaults: defaults)
-            return (try await images(in: request, context: context, names: names, count: count).images, options)
+            return (try await self.images(in: request, context: context, names: names, count: count).images, options)
         }
-        let (images, fields) = try await images(in: request, context: context, names: names, count: count)
+        let (images, fields) = try await self.images(in: request, context: context, names: names, count: count)
         return (images, try RequestOptions(query: query, fields: fields, accepted: accepted, defaults: defaults))
     }
 

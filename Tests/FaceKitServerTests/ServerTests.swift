@@ -332,6 +332,40 @@ struct ServerTests {
     }
 }
 
+extension ServerTests {
+    @Test("a stalled upload: the connection is closed after the idle timeout, and does not hold shutdown")
+    func stalledUpload() async throws {
+        let s = try await RunningServer.start { $0.idleTimeout = .milliseconds(500) }
+        // Headers and the first bytes of a 100,000-byte body, then nothing; the socket stays open.
+        let fd = try RawHTTP.connectSocket(port: s.port)
+        defer { close(fd) }
+        let head = Array("POST /v1/detect HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/jpeg\r\nContent-Length: 100000\r\n\r\n".utf8)
+        let bytes = head + Array(try Photos.biden.prefix(1000))
+        #expect(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count)
+        // The server closes the connection (a read returns end of file, after at most an
+        // answer), on its own: no shutdown has been asked for yet.
+        let closed = await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+            Thread {
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                    if n <= 0 { c.resume(returning: n == 0); return }
+                }
+            }.start()
+        }
+        #expect(closed)
+        #expect(try await s.send("GET", "/health").status == 200)
+
+        // Stalled again, then shut down: the stop returns (the idle timeout ends the upload).
+        let fd2 = try RawHTTP.connectSocket(port: s.port)
+        defer { close(fd2) }
+        #expect(bytes.withUnsafeBytes { write(fd2, $0.baseAddress, $0.count) } == bytes.count)
+        try await Task.sleep(for: .milliseconds(100))
+        try await s.stop()
+        #expect(throws: RawHTTPError.self) { _ = try RawHTTP.connectSocket(port: s.port) }
+    }
+}
+
 /// A gate a worker thread waits at until a test opens it.
 final class Gate: @unchecked Sendable {
     private let semaphore = DispatchSemaphore(value: 0)
