@@ -143,7 +143,13 @@ struct ServerTests {
         let between = (pair[0].score + pair[1].score) / 2
         #expect(pair[0].score > pair[1].score + 0.001)
         let better = try faces(try await s.postImage("/v1/detect?min-score=\(between)", try Photos.group))
-        #expect(better == [pair[0]])
+        // The same face (weighted NMS averages fewer candidates above the higher score, so the
+        // box may move a little).
+        #expect(better.count == 1 && better.allSatisfy { $0.score >= between - 0.001 }, "\(better)")
+        if let face = better.first {
+            #expect(abs(face.box.x - pair[0].box.x) < 0.1 * pair[0].box.width && abs(face.box.y - pair[0].box.y) < 0.1 * pair[0].box.height,
+                    "\(face.box) \(pair[0].box)")
+        }
 
         // threshold, as a field and as a query parameter: the verdict follows it.
         let twoBidens = [("first", try Photos.biden), ("second", try Photos.bidenAgain)]
