@@ -25,6 +25,10 @@ public struct ServerConfiguration: Sendable {
     public var pixelBudget: Int = 40_000_000
     /// How long a request may wait for an inference worker before it gets 503 (default 30 s).
     public var requestDeadline: Duration = .seconds(30)
+    /// How long a connection may send nothing, between requests or in the middle of a request
+    /// (default 30 s), before the server closes it: an upload that stalls cannot hold a
+    /// connection, or graceful shutdown, for ever (its request ends as 400 `incomplete_body`).
+    public var idleTimeout: Duration = .seconds(30)
     /// Inference requests running or waiting at once (default 4); more get 503 with Retry-After.
     public var concurrencyLimit: Int = 4
     /// Inference worker threads (default: the processor count, at most ``concurrencyLimit``).
@@ -83,8 +87,10 @@ public final class FaceKitServer: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: RequestMiddleware(server: self))
         addRoutes(to: router)
+        let idle = configuration.idleTimeout.components
         return Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: .nanoseconds(max(1, idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "facekit"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
@@ -133,33 +139,33 @@ public final class FaceKitServer: Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try Self.openAPIDocument())))
         }
         router.post("/v1/detect") { request, context in
-            let options = try DetectionOptions(request.uri.queryParameters, defaultThreshold: self.service.recognizer.configuration.threshold)
-            let image = try await self.images(in: request, context: context, names: ["image"], count: 1)[0]
-            let deadline = ContinuousClock.now + self.configuration.requestDeadline
-            let found = try await self.service.detections(inEncoded: image, decoder: self.decoder, source: "image", deadline: deadline)
-            let faces = options.filter(found.faces)
-            return try self.json(ImageReport(width: found.width, height: found.height, faces: faces.map { FaceReport($0) }))
+            let (images, options) = try await self.input(request, context: context, names: ["image"], count: 1, accepted: RequestOptions.detection)
+            let found = try await self.service.detections(inEncoded: images[0], decoder: self.decoder, source: "image",
+                                                          using: try options.pipeline(self.service.recognizer), deadline: self.deadline())
+            return try self.json(ImageReport(width: found.width, height: found.height, faces: found.faces.map { FaceReport($0) }))
         }
         router.post("/v1/embed") { request, context in
-            let options = try DetectionOptions(request.uri.queryParameters, defaultThreshold: self.service.recognizer.configuration.threshold)
-            let image = try await self.images(in: request, context: context, names: ["image"], count: 1)[0]
-            let faces = try await self.service.faces(inEncoded: image, decoder: self.decoder, source: "image", deadline: self.deadline())
-            return try self.json(ImageReport(faces: options.filter(faces).map { FaceReport($0, includesEmbedding: true) }))
+            let (images, options) = try await self.input(request, context: context, names: ["image"], count: 1, accepted: RequestOptions.detection)
+            let faces = try await self.service.faces(inEncoded: images[0], decoder: self.decoder, source: "image",
+                                                     using: try options.pipeline(self.service.recognizer), deadline: self.deadline())
+            return try self.json(ImageReport(faces: faces.map { FaceReport($0, includesEmbedding: true) }))
         }
         router.post("/v1/compare") { request, context in
-            let options = try DetectionOptions(request.uri.queryParameters, defaultThreshold: self.service.recognizer.configuration.threshold)
-            let images = try await self.images(in: request, context: context, names: ["first", "second"], count: 2)
+            let (images, options) = try await self.input(request, context: context, names: ["first", "second"], count: 2,
+                                                         accepted: RequestOptions.detection + [.threshold])
             let deadline = self.deadline()
-            async let a = self.service.mainFace(inEncoded: images[0], decoder: self.decoder, source: "first image", deadline: deadline)
-            async let b = self.service.mainFace(inEncoded: images[1], decoder: self.decoder, source: "second image", deadline: deadline)
+            let pipeline = try options.pipeline(self.service.recognizer)
+            async let a = self.service.mainFace(inEncoded: images[0], decoder: self.decoder, source: "first image", using: pipeline, deadline: deadline)
+            async let b = self.service.mainFace(inEncoded: images[1], decoder: self.decoder, source: "second image", using: pipeline, deadline: deadline)
             let (fa, fb) = try await (a, b)
-            let verification = try self.service.recognizer.verify(fa.embedding, fb.embedding, threshold: options.threshold)
+            let verification = try pipeline.verify(fa.embedding, fb.embedding, threshold: options.threshold)
             return try self.json(ComparisonReport(verification))
         }
         router.post("/v1/identify") { request, context in
-            let options = try DetectionOptions(request.uri.queryParameters, defaultThreshold: self.service.recognizer.configuration.threshold)
-            let image = try await self.images(in: request, context: context, names: ["image"], count: 1)[0]
-            let faces = options.filter(try await self.service.faces(inEncoded: image, decoder: self.decoder, source: "image", deadline: self.deadline()))
+            let (images, options) = try await self.input(request, context: context, names: ["image"], count: 1,
+                                                         accepted: RequestOptions.detection + [.threshold, .top])
+            let faces = try await self.service.faces(inEncoded: images[0], decoder: self.decoder, source: "image",
+                                                     using: try options.pipeline(self.service.recognizer), deadline: self.deadline())
             let results = try await self.index.search(faces.map(\.embedding), top: options.top)
             let reports = zip(faces, results).map { face, matches in
                 let identity = matches.first.flatMap { $0.similarity >= options.threshold ? $0.identifier : nil }
@@ -175,6 +181,9 @@ public final class FaceKitServer: Sendable {
             let name = try Self.personName(context)
             let embeddings: [FaceEmbedding], metadata: [[String: String]]
             if Self.mediaType(request) == "application/json" {
+                // The photo options do not apply to embeddings, but a misspelt one is still refused.
+                _ = try RequestOptions(query: request.uri.queryParameters, fields: [], accepted: RequestOptions.detection + [.face],
+                                       defaults: self.service.recognizer.configuration)
                 let body = try await self.body(of: request)
                 let upload: EmbeddingUpload
                 do { upload = try JSONDecoder().decode(EmbeddingUpload.self, from: Data(Array(buffer: body))) } catch {
@@ -187,13 +196,15 @@ public final class FaceKitServer: Sendable {
                 embeddings = upload.embeddings.map { FaceEmbedding(raw: $0) }
                 metadata = upload.embeddings.map { _ in ["source": "api"] }
             } else {
-                let choice = try Self.faceChoice(request.uri.queryParameters)
-                let photos = try await self.images(in: request, context: context, names: nil, count: nil)
+                let (photos, options) = try await self.input(request, context: context, names: nil, count: nil,
+                                                             accepted: RequestOptions.detection + [.face])
                 let deadline = self.deadline()
+                let pipeline = try options.pipeline(self.service.recognizer)
                 var found: [FaceEmbedding] = []
                 for (i, photo) in photos.enumerated() {
-                    found.append(try await self.service.face(inEncoded: photo, choosing: choice, decoder: self.decoder,
-                                                             source: photos.count == 1 ? "image" : "image \(i)", deadline: deadline).embedding)
+                    found.append(try await self.service.face(inEncoded: photo, choosing: options.face, decoder: self.decoder,
+                                                             source: photos.count == 1 ? "image" : "image \(i)", using: pipeline,
+                                                             deadline: deadline).embedding)
                 }
                 embeddings = found
                 metadata = found.map { _ in ["source": "api"] }
@@ -273,16 +284,42 @@ public final class FaceKitServer: Sendable {
 
     static let imageTypes: Set<String> = ["image/jpeg", "image/jpg", "image/png", "image/webp", "application/octet-stream"]
 
+    /// The images and options of an inference request: the options from the query (checked
+    /// before the body is read) and, in a multipart/form-data body, from the text fields named
+    /// like options; the images from ``images(in:context:names:count:)``.
+    func input(_ request: Request, context: BasicRequestContext, names: [String]?, count: Int?,
+               accepted: [RequestOptions.Key]) async throws -> (images: [[UInt8]], options: RequestOptions) {
+        let defaults = service.recognizer.configuration
+        let query = request.uri.queryParameters
+        if Self.mediaType(request) != "multipart/form-data" {
+            let options = try RequestOptions(query: query, fields: [], accepted: accepted, defaults: defaults)
+            return (try await self.images(in: request, context: context, names: names, count: count).images, options)
+        }
+        let (images, fields) = try await self.images(in: request, context: context, names: names, count: count)
+        return (images, try RequestOptions(query: query, fields: fields, accepted: accepted, defaults: defaults))
+    }
+
     /// The image bytes of a request: the body (an image type, or none given), or the parts of a
-    /// multipart/form-data body (`names`: the part names in order, or nil for every part).
-    func images(in request: Request, context: BasicRequestContext, names: [String]?, count: Int?) async throws -> [[UInt8]] {
+    /// multipart/form-data body (`names`: the part names in order, or nil for every part), and
+    /// the multipart text fields named like an option (``RequestOptions/Key``).
+    func images(in request: Request, context: BasicRequestContext, names: [String]?,
+                count: Int?) async throws -> (images: [[UInt8]], fields: [(name: String, value: String)]) {
         let type = Self.mediaType(request)
         if type == "multipart/form-data" {
             guard let boundary = request.headers[.contentType].flatMap(Multipart.boundary(of:)) else {
                 throw APIError(.badRequest, "malformed_multipart", "multipart/form-data needs a boundary parameter")
             }
             let body = try await self.body(of: request)
-            let parts = try Multipart.parts(of: Array(buffer: body), boundary: boundary)
+            var parts = try Multipart.parts(of: Array(buffer: body), boundary: boundary)
+            var fields: [(name: String, value: String)] = []
+            for part in parts {
+                guard let name = part.name, RequestOptions.Key(rawValue: name) != nil else { continue }
+                guard part.body.count <= 100, let value = String(bytes: part.body, encoding: .utf8) else {
+                    throw APIError(.badRequest, "invalid_option", "the form field \(name) is not a short UTF-8 text")
+                }
+                fields.append((name, value))
+            }
+            parts.removeAll { $0.name.flatMap(RequestOptions.Key.init(rawValue:)) != nil }
             var images: [[UInt8]]
             if let names, names.allSatisfy({ n in parts.contains { $0.name == n } }) {
                 images = names.map { n in parts.first { $0.name == n }!.body }
@@ -297,7 +334,7 @@ public final class FaceKitServer: Sendable {
             if let empty = images.firstIndex(where: \.isEmpty) {
                 throw APIError(.badRequest, "empty_image", "image part \(empty) is empty")
             }
-            return images
+            return (images, fields)
         }
         if let type, !Self.imageTypes.contains(type) {
             throw APIError(.unsupportedMediaType, "unsupported_media_type",
@@ -308,7 +345,7 @@ public final class FaceKitServer: Sendable {
         }
         let body = try await self.body(of: request)
         guard body.readableBytes > 0 else { throw APIError(.badRequest, "empty_body", "the body is empty; send the image bytes") }
-        return [Array(buffer: body)]
+        return ([Array(buffer: body)], [])
     }
 
     func authorizeWrite(_ request: Request) throws {
@@ -353,18 +390,6 @@ public final class FaceKitServer: Sendable {
         }
     }
 
-    static func faceChoice(_ query: Parameters) throws -> FaceChoice {
-        switch query.get("face") {
-        case nil, "only": return .only
-        case "largest": return .largest
-        case let value?:
-            guard let i = Int(value), i >= 0 else {
-                throw APIError(.badRequest, "invalid_option", "face must be only, largest or a face index (0 or more); got \(value)")
-            }
-            return .index(i)
-        }
-    }
-
     static func decodingSummary(_ error: Error) -> String {
         switch error {
         case DecodingError.dataCorrupted(let c): return c.debugDescription
@@ -396,41 +421,6 @@ struct IndexCloser: Service {
             server.logger.error("closing the index failed: \(error)")
         }
         server.logger.info("index closed")
-    }
-}
-
-/// Query options of the inference routes (the CLI's, where they do not need other models):
-/// `min-score`, `max-faces`, `threshold`, `top`.
-struct DetectionOptions {
-    var minimumScore: Double?
-    var maximumFaces: Int?
-    var threshold: Float
-    var top = 3
-
-    init(_ query: Parameters, defaultThreshold: Float) throws {
-        func number<T: LosslessStringConvertible>(_ key: String, _: T.Type) throws -> T? {
-            guard let raw = query.get(key) else { return nil }
-            guard let v = T(raw) else { throw APIError(.badRequest, "invalid_option", "\(key) is not a number: \(raw)") }
-            return v
-        }
-        minimumScore = try number("min-score", Double.self)
-        if let s = minimumScore, !(0...1).contains(s) { throw APIError(.badRequest, "invalid_option", "min-score must lie in [0, 1]") }
-        maximumFaces = try number("max-faces", Int.self)
-        if let m = maximumFaces, m < 1 { throw APIError(.badRequest, "invalid_option", "max-faces must be at least 1") }
-        threshold = try number("threshold", Float.self) ?? defaultThreshold
-        guard (-1...1).contains(threshold) else { throw APIError(.badRequest, "invalid_option", "threshold must lie in [-1, 1]") }
-        top = try number("top", Int.self) ?? 3
-        guard (1...100).contains(top) else { throw APIError(.badRequest, "invalid_option", "top must lie in 1...100") }
-    }
-
-    func filter(_ faces: [DetectedFace]) -> [DetectedFace] {
-        let kept = faces.filter { $0.score >= (minimumScore ?? 0) }
-        return maximumFaces.map { Array(kept.prefix($0)) } ?? kept
-    }
-
-    func filter(_ faces: [RecognizedFace]) -> [RecognizedFace] {
-        let kept = faces.filter { $0.detection.score >= (minimumScore ?? 0) }
-        return maximumFaces.map { Array(kept.prefix($0)) } ?? kept
     }
 }
 

@@ -7,12 +7,15 @@ import Logging
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve detection, embedding, comparison and identification over HTTP (routes: Docs/openapi.json).",
+        abstract: "Serve detection, embedding, comparison and identification over HTTP (routes: GET /openapi.json).",
         discussion: """
         Listens on 127.0.0.1:8080 unless told otherwise. The write routes (enrol, rename, delete) \
         need the bearer token from $FACEKIT_API_TOKEN or --token-file; without one they are refused \
         unless --allow-open-writes. SIGTERM or SIGINT stops accepting connections, finishes the \
-        requests in flight and closes the index.
+        requests in flight and closes the index. The detector options below (--min-score, \
+        --max-faces, --min-face, --tiling) and --threshold are the defaults a request may change \
+        (query parameters or form fields of the same names, and top and face); --model, \
+        --alignment, --flip and --threads hold for every request.
         """)
 
     @Option(help: "The address to bind (0.0.0.0 for every interface).") var host = "127.0.0.1"
@@ -23,6 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The largest request body, in bytes.") var maxBodyBytes = 16 << 20
     @Option(help: "The largest image a request may decode, in pixels.") var pixelBudget = 40_000_000
     @Option(help: "Seconds a request may wait for an inference worker before a 503.") var deadline = 30.0
+    @Option(help: "Seconds a connection may send nothing (between requests, or mid-upload) before it is closed.") var idleTimeout = 30.0
     @Option(help: "Inference requests running or waiting at once; more get 503 with Retry-After.") var concurrency = 4
     @Option(help: "Inference worker threads (default: the processor count, at most --concurrency).") var workers: Int?
     @OptionGroup var pipeline: PipelineOptions
@@ -31,7 +35,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must lie in 0...65535") }
         guard maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be at least 1") }
         guard pixelBudget >= 1 else { throw ValidationError("--pixel-budget must be at least 1") }
-        guard deadline.isFinite, deadline > 0 else { throw ValidationError("--deadline must be a positive number of seconds") }
+        guard deadline.isFinite, deadline > 0, deadline <= 86_400 else { throw ValidationError("--deadline must be a positive number of seconds, at most 86400") }
+        guard idleTimeout.isFinite, idleTimeout > 0, idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be a positive number of seconds, at most 86400") }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
     }
@@ -43,6 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.maximumBodySize = maxBodyBytes
         config.pixelBudget = pixelBudget
         config.requestDeadline = .milliseconds(Int64(deadline * 1000))
+        config.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
         config.concurrencyLimit = concurrency
         config.inferenceWorkers = workers ?? ProcessInfo.processInfo.activeProcessorCount
         config.allowsOpenWrites = allowOpenWrites

@@ -110,11 +110,15 @@ enum RawHTTP {
     }
 
     /// A multipart/form-data body with one part per (name, bytes).
-    static func multipart(_ parts: [(String, [UInt8])], boundary: String = "facekit-test-boundary") -> (contentType: String, body: [UInt8]) {
+    static func multipart(_ parts: [(String, [UInt8])], fields: [(String, String)] = [],
+                          boundary: String = "facekit-test-boundary") -> (contentType: String, body: [UInt8]) {
         var body: [UInt8] = []
         for (name, bytes) in parts {
             body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(name).jpg\"\r\nContent-Type: image/jpeg\r\n\r\n".utf8)
             body += bytes + Array("\r\n".utf8)
+        }
+        for (name, value) in fields {   // text fields: no filename, no content type
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
         }
         body += Array("--\(boundary)--\r\n".utf8)
         return ("multipart/form-data; boundary=\(boundary)", body)

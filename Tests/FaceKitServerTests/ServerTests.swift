@@ -101,6 +101,109 @@ struct ServerTests {
         #expect(await reopened.people.map(\.identifier) == ["Barack Obama"])
     }
 
+    @Test("per-request options: the CLI's min-score, max-faces, min-face, tiling, threshold, top and face, as query or form fields")
+    func options() async throws {
+        let s = try await RunningServer.start()
+        let recognizer = try await Models.recognizer.value
+        func faces(_ answer: HTTPAnswer) throws -> [FaceReport] {
+            #expect(answer.status == 200, "\(answer.status) \(answer.text.prefix(300))")
+            return try JSONDecoder().decode(ImageReport.self, from: Data(answer.body)).faces
+        }
+        // The front row of the Solvay photo (Langmuir … Richardson, faces centred at y ≈ 290…330):
+        // small faces that only the tiles at finer scales find (TiledDetectionTests).
+        func frontRow(_ faces: [FaceReport]) -> Int { faces.filter { (280...345).contains($0.box.y + $0.box.height / 2) }.count }
+        let solvay = try Photos.solvay
+        let tiled = try faces(try await s.postImage("/v1/detect", solvay))
+        let expectedCount = try Photos.expectedFaces("group/solvay1927_colorized.jpg")
+        #expect(tiled.count == expectedCount)
+        #expect(frontRow(tiled) >= 9)
+
+        // tiling=off is the single pass, as a detector loaded with that setting finds it (not
+        // the server's detector: this one is loaded afresh from the weights).
+        let store = WeightStore(directory: Shared.weights, environment: [:], cacheDirectory: try Shared.temporaryDirectory("facekit-serve-weights"),
+                                allowsDownload: false)
+        let singlePass = try await FaceDetector(configuration: .init(threads: ThreadCount(1), tiling: .off), store: store)
+        let image = try ImageDecoder().decode(solvay)
+        let expectedSingle = try singlePass.detect(in: image).map { FaceReport($0) }
+        let off = try faces(try await s.postImage("/v1/detect?tiling=off", solvay))
+        #expect(off == expectedSingle)
+        #expect(frontRow(off) < frontRow(tiled))
+        // The same as a form field, on embed (whose faces carry embeddings).
+        let form = RawHTTP.multipart([("image", solvay)], fields: [("tiling", "off")])
+        let embedded = try faces(try await s.send("POST", "/v1/embed", headers: [("Content-Type", form.contentType)], body: form.body))
+        #expect(embedded.count == expectedSingle.count && embedded.allSatisfy { $0.embedding?.count == FaceEmbedder.dimension })
+        #expect(frontRow(embedded) < frontRow(tiled))
+        // A minimum face the single pass already sees (a 16th of the 2048-pixel side is 128): no tiles either.
+        #expect(try faces(try await s.postImage("/v1/detect?min-face=200", solvay)) == expectedSingle)
+        // max-faces: the best faces first, as many as asked.
+        #expect(try faces(try await s.postImage("/v1/detect?max-faces=5", solvay)) == Array(tiled.prefix(5)))
+
+        // min-score, between the two faces of the Oval Office photo: the better one alone.
+        let pair = try faces(try await s.postImage("/v1/detect", try Photos.group))
+        #expect(pair.count == 2)
+        let between = (pair[0].score + pair[1].score) / 2
+        #expect(pair[0].score > pair[1].score + 0.001)
+        let better = try faces(try await s.postImage("/v1/detect?min-score=\(between)", try Photos.group))
+        // The same face (weighted NMS averages fewer candidates above the higher score, so the
+        // box may move a little).
+        #expect(better.count == 1 && better.allSatisfy { $0.score >= between - 0.001 }, "\(better)")
+        if let face = better.first {
+            #expect(abs(face.box.x - pair[0].box.x) < 0.1 * pair[0].box.width && abs(face.box.y - pair[0].box.y) < 0.1 * pair[0].box.height,
+                    "\(face.box) \(pair[0].box)")
+        }
+
+        // threshold, as a field and as a query parameter: the verdict follows it.
+        let twoBidens = [("first", try Photos.biden), ("second", try Photos.bidenAgain)]
+        let strict = RawHTTP.multipart(twoBidens, fields: [("threshold", "0.99")])
+        let no = try await s.send("POST", "/v1/compare", headers: [("Content-Type", strict.contentType)], body: strict.body)
+        #expect(no.status == 200 && no.object["match"] as? Bool == false && no.object["threshold"] as? Double == 0.99, "\(no.text)")
+        let plain = RawHTTP.multipart(twoBidens)
+        let lax = try await s.send("POST", "/v1/compare?threshold=-1", headers: [("Content-Type", plain.contentType)], body: plain.body)
+        #expect(lax.status == 200 && lax.object["match"] as? Bool == true && lax.object["threshold"] as? Double == -1, "\(lax.text)")
+
+        // face: which face of a group photo to enrol; top: matches per face.
+        let refused = try await s.postImage("/v1/people/someone/faces", try Photos.group, token: token)
+        #expect(refused.status == 422 && refused.code == "multiple_faces")
+        #expect(try await s.postImage("/v1/people/largest/faces?face=largest", try Photos.group, token: token).status == 201)
+        let second = RawHTTP.multipart([("image", try Photos.group)], fields: [("face", "1")])
+        #expect(try await s.send("POST", "/v1/people/second/faces", headers: bearer + [("Content-Type", second.contentType)], body: second.body).status == 201)
+        let missing = try await s.postImage("/v1/people/x/faces?face=2", try Photos.group, token: token)
+        #expect(missing.status == 422 && missing.code == "no_such_face")
+        let identified = try await s.postImage("/v1/identify?top=1&threshold=0.3", try Photos.group)
+        let matched = (identified.object["faces"] as? [[String: Any]]) ?? []
+        #expect(matched.count == 2 && matched.allSatisfy { ($0["matches"] as? [Any])?.count == 1 }, "\(identified.text.prefix(300))")
+        #expect(identified.object["threshold"] as? Double == 0.3)
+        // The largest face and face 1 are the two people (the library's faces, by box size).
+        let people = try recognizer.faces(in: try recognizer.prepare(EncodedImage(Data(try Photos.group))))
+        #expect(people.count == 2)
+        let identities = Set(matched.compactMap { $0["identity"] as? String })
+        #expect(identities == ["largest", "second"] || people[0].detection.box.width * people[0].detection.box.height
+                    < people[1].detection.box.width * people[1].detection.box.height, "\(identified.text.prefix(400))")
+
+        // Bad options: a stable code, before any inference.
+        func expectCode(_ answer: HTTPAnswer, _ code: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            #expect(answer.status == 400 && answer.code == code, "\(answer.status) \(answer.text.prefix(300))", sourceLocation: sourceLocation)
+        }
+        let biden = try Photos.biden
+        expectCode(try await s.postImage("/v1/detect?top=2", biden), "unknown_option")          // identify's, not detect's
+        expectCode(try await s.postImage("/v1/detect?min_score=0.5", biden), "unknown_option")  // misspelt
+        expectCode(try await s.postImage("/v1/embed?face=largest", biden), "unknown_option")
+        expectCode(try await s.postImage("/v1/detect?tiling=sometimes", biden), "invalid_option")
+        expectCode(try await s.postImage("/v1/detect?min-face=0", biden), "invalid_option")
+        expectCode(try await s.postImage("/v1/detect?min-face=nan", biden), "invalid_option")
+        expectCode(try await s.postImage("/v1/detect?max-faces=0", biden), "invalid_option")
+        expectCode(try await s.postImage("/v1/identify?threshold=1.5", biden), "invalid_option")
+        expectCode(try await s.postImage("/v1/identify?top=101", biden), "invalid_option")
+        expectCode(try await s.postImage("/v1/people/y/faces?face=-1", biden, token: token), "invalid_option")
+        expectCode(try await s.postImage("/v1/detect?min-score=0.5&min-score=0.6", biden), "invalid_option")
+        let twice = RawHTTP.multipart([("image", biden)], fields: [("min-score", "0.6")])
+        expectCode(try await s.send("POST", "/v1/detect?min-score=0.5", headers: [("Content-Type", twice.contentType)], body: twice.body), "invalid_option")
+        let foreign = RawHTTP.multipart([("image", biden)], fields: [("threshold", "0.5")])
+        expectCode(try await s.send("POST", "/v1/detect", headers: [("Content-Type", foreign.contentType)], body: foreign.body), "unknown_option")
+        #expect(try await s.postImage("/v1/detect?min-score=0.5&max-faces=1&min-face=20&tiling=automatic", biden).status == 200)
+        try await s.stop()
+    }
+
     @Test("write routes: bearer token required, refused without a configured token, open only when asked")
     func authorization() async throws {
         let s = try await RunningServer.start()
@@ -234,6 +337,40 @@ struct ServerTests {
         try await stopping.value
         #expect(throws: RawHTTPError.self) { _ = try RawHTTP.connectSocket(port: s.port) }
         #expect(try await FaceGallery(path: s.galleryPath, writable: false).people.map(\.identifier) == ["late"])
+    }
+}
+
+extension ServerTests {
+    @Test("a stalled upload: the connection is closed after the idle timeout, and does not hold shutdown")
+    func stalledUpload() async throws {
+        let s = try await RunningServer.start { $0.idleTimeout = .milliseconds(500) }
+        // Headers and the first bytes of a 100,000-byte body, then nothing; the socket stays open.
+        let fd = try RawHTTP.connectSocket(port: s.port)
+        defer { close(fd) }
+        let head = Array("POST /v1/detect HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/jpeg\r\nContent-Length: 100000\r\n\r\n".utf8)
+        let bytes = head + Array(try Photos.biden.prefix(1000))
+        #expect(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count)
+        // The server closes the connection (a read returns end of file, after at most an
+        // answer), on its own: no shutdown has been asked for yet.
+        let closed = await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+            Thread {
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                    if n <= 0 { c.resume(returning: n == 0); return }
+                }
+            }.start()
+        }
+        #expect(closed)
+        #expect(try await s.send("GET", "/health").status == 200)
+
+        // Stalled again, then shut down: the stop returns (the idle timeout ends the upload).
+        let fd2 = try RawHTTP.connectSocket(port: s.port)
+        defer { close(fd2) }
+        #expect(bytes.withUnsafeBytes { write(fd2, $0.baseAddress, $0.count) } == bytes.count)
+        try await Task.sleep(for: .milliseconds(100))
+        try await s.stop()
+        #expect(throws: RawHTTPError.self) { _ = try RawHTTP.connectSocket(port: s.port) }
     }
 }
 

@@ -93,6 +93,17 @@ enum Photos {
     static var obama: [UInt8] { get throws { try bytes("barack_obama/official_portrait_2012.jpg") } }
     static var group: [UInt8] { get throws { try bytes("group/obama_biden_oval_office.jpg") } }
     static var png: [UInt8] { get throws { try bytes("eileen_collins/skimage_astronaut.png") } }
+    static var solvay: [UInt8] { get throws { try bytes("group/solvay1927_colorized.jpg") } }
+
+    /// The number of faces in a shared photo, from the shared folder's expected_faces.tsv.
+    static func expectedFaces(_ relative: String) throws -> Int {
+        let table = try String(contentsOf: Shared.images.appendingPathComponent("expected_faces.tsv"), encoding: .utf8)
+        for line in table.split(separator: "\n") {
+            let columns = line.split(separator: "\t")
+            if columns.count == 2, columns[0] == relative, let n = Int(columns[1]) { return n }
+        }
+        throw RawHTTPError(description: "\(relative) is not in expected_faces.tsv")
+    }
 
     /// A JPEG whose frame header claims 60000×60000 pixels over a few hundred kilobytes of data.
     static var jpegBomb: [UInt8] {
@@ -166,6 +177,14 @@ final class OpenAPICheck: @unchecked Sendable {   // immutable after init
         guard let operation = (paths[template] as? [String: Any])?[method.lowercased()] as? [String: Any] else {
             return answer.status == 405 || answer.status == 404 ? [] : ["method \(method) undocumented for \(template)"]
         }
+        // Every query parameter the request sends is documented for the operation, unless the
+        // server refused it as unknown.
+        let query = path.split(separator: "?", maxSplits: 1).dropFirst().first.map { $0.split(separator: "&").map { String($0.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]) } } ?? []
+        let documented = Set(((operation["parameters"] as? [[String: Any]]) ?? []).compactMap { resolveParameter($0)["name"] as? String })
+        let undocumented = query.filter { !documented.contains($0) }
+        if !undocumented.isEmpty && !(answer.status == 400 && answer.code == "unknown_option") {
+            return ["query parameters \(undocumented) are not documented for \(method) \(template), and the server did not refuse them"]
+        }
         let responses = operation["responses"] as! [String: Any]
         guard let response = responses[String(answer.status)] as? [String: Any] else {
             return ["status \(answer.status) is not documented for \(method) \(template) (documented: \(responses.keys.sorted()))"]
@@ -179,6 +198,12 @@ final class OpenAPICheck: @unchecked Sendable {   // immutable after init
             return problems
         }
         return []
+    }
+
+    func resolveParameter(_ parameter: [String: Any]) -> [String: Any] {
+        guard let ref = parameter["$ref"] as? String else { return parameter }
+        let name = String(ref.split(separator: "/").last!)
+        return ((document["components"] as! [String: Any])["parameters"] as! [String: Any])[name] as! [String: Any]
     }
 
     func resolve(_ schema: [String: Any]) -> [String: Any] {

@@ -49,7 +49,7 @@ public final class FaceDetector: Sendable {
     /// The settings this detector was made with.
     public let configuration: Configuration
     let network: BlazeFaceNetwork
-    let pool = WorkspacePool<BlazeFaceNetwork.Workspace>()
+    let pool: WorkspacePool<BlazeFaceNetwork.Workspace>
 
     /// Loads the variant's weights through `store` (finding, verifying, converting as needed).
     public convenience init(configuration: Configuration = Configuration(), store: WeightStore = WeightStore()) async throws {
@@ -63,6 +63,36 @@ public final class FaceDetector: Sendable {
             throw WeightsError.invalidWeight(file: weights.model.rawValue, weight: "*",
                                              reason: "these are not \(configuration.variant.model.rawValue) weights")
         }
+        try Self.validate(configuration)
+        self.configuration = configuration
+        network = try BlazeFaceNetwork(variant: configuration.variant, weights: weights)
+        pool = WorkspacePool()
+    }
+
+    private init(configuration: Configuration, sharing other: FaceDetector) {
+        self.configuration = configuration
+        network = other.network
+        pool = other.pool
+    }
+
+    /// A detector with other settings that shares this one's loaded network and workspaces, so
+    /// it costs no weights and no memory of its own: per-call settings, such as a server
+    /// request's minimum score or minimum face size.
+    ///
+    /// - Parameter configuration: The new settings; its ``Configuration/variant`` must be this
+    ///   detector's (another variant needs other weights: load a new detector).
+    /// - Returns: This detector when `configuration` equals its own, else a new one.
+    /// - Throws: ``FaceKitError/invalidArgument(_:)`` for another variant or settings out of range.
+    public func reconfigured(_ configuration: Configuration) throws -> FaceDetector {
+        guard configuration != self.configuration else { return self }
+        guard configuration.variant == self.configuration.variant else {
+            throw FaceKitError.invalidArgument("this detector holds the \(self.configuration.variant.rawValue) model; the \(configuration.variant.rawValue) model needs a detector of its own")
+        }
+        try Self.validate(configuration)
+        return FaceDetector(configuration: configuration, sharing: self)
+    }
+
+    private static func validate(_ configuration: Configuration) throws {
         guard configuration.minimumScore >= 0, configuration.minimumScore <= 1,
               configuration.iouThreshold >= 0, configuration.iouThreshold <= 1, (configuration.maximumFaces ?? 1) >= 0 else {
             throw FaceKitError.invalidArgument("minimum score and IoU threshold must lie in [0, 1], maximum faces must not be negative")
@@ -70,8 +100,6 @@ public final class FaceDetector: Sendable {
         guard configuration.minimumFaceSize.isFinite, configuration.minimumFaceSize >= 1 else {
             throw FaceKitError.invalidArgument("the minimum face size must be at least 1 pixel, got \(configuration.minimumFaceSize)")
         }
-        self.configuration = configuration
-        network = try BlazeFaceNetwork(variant: configuration.variant, weights: weights)
     }
 
     /// Floating-point operations of the network for one image (2 per multiply-add).

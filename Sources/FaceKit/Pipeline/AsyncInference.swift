@@ -74,14 +74,16 @@ public final class FaceService: Sendable {
     /// Runs `work` on a worker thread with the recognizer, suspending the caller until it returns.
     ///
     /// - Parameters:
+    ///   - pipeline: The recognizer `work` gets (default: ``recognizer``); for per-call settings,
+    ///     pass `recognizer.reconfigured(detector:threshold:)`, which shares the loaded models.
     ///   - deadline: When set, work still waiting at this instant is dropped with
     ///     ``FaceServiceError/deadlineExceeded`` (work that has started runs to the end).
     ///   - work: Synchronous, CPU-bound work.
     /// - Throws: What `work` throws, ``FaceServiceError`` when the work was not run, or
     ///   `CancellationError` when the caller was cancelled while waiting.
-    public func run<T: Sendable>(deadline: ContinuousClock.Instant? = nil,
+    public func run<T: Sendable>(using pipeline: FaceRecognizer? = nil, deadline: ContinuousClock.Instant? = nil,
                                  _ work: @escaping @Sendable (FaceRecognizer) throws -> T) async throws -> T {
-        let recognizer = self.recognizer
+        let recognizer = pipeline ?? self.recognizer
         let job = Job<T>(deadline: deadline) { try work(recognizer) }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
@@ -94,17 +96,21 @@ public final class FaceService: Sendable {
     }
 
     /// Every face in an encoded photo (JPEG, PNG or WebP), best detection score first.
+    ///
+    /// `pipeline`, in this and the methods below, is the recognizer to run (default:
+    /// ``recognizer``; see ``run(using:deadline:_:)``).
     public func faces(inEncoded bytes: [UInt8], decoder: ImageDecoder = ImageDecoder(), source: String = "<image>",
-                      deadline: ContinuousClock.Instant? = nil) async throws -> [RecognizedFace] {
-        try await run(deadline: deadline) { r in
+                      using pipeline: FaceRecognizer? = nil, deadline: ContinuousClock.Instant? = nil) async throws -> [RecognizedFace] {
+        try await run(using: pipeline, deadline: deadline) { r in
             try r.faces(in: try r.prepare(EncodedImage(Data(bytes), source: source, maximumFileSize: decoder.maximumFileSize), decoder: decoder))
         }
     }
 
     /// The faces a detector finds in an encoded photo, and the photo's size.
     public func detections(inEncoded bytes: [UInt8], decoder: ImageDecoder = ImageDecoder(), source: String = "<image>",
+                           using pipeline: FaceRecognizer? = nil,
                            deadline: ContinuousClock.Instant? = nil) async throws -> (faces: [DetectedFace], width: Int, height: Int) {
-        try await run(deadline: deadline) { r in
+        try await run(using: pipeline, deadline: deadline) { r in
             let image = try decoder.decode(bytes, source: source)
             return (try r.detector.detect(in: image), image.width, image.height)
         }
@@ -112,16 +118,17 @@ public final class FaceService: Sendable {
 
     /// The main face (highest detection score) of an encoded photo.
     public func mainFace(inEncoded bytes: [UInt8], decoder: ImageDecoder = ImageDecoder(), source: String = "<image>",
-                         deadline: ContinuousClock.Instant? = nil) async throws -> RecognizedFace {
-        try await run(deadline: deadline) { r in
+                         using pipeline: FaceRecognizer? = nil, deadline: ContinuousClock.Instant? = nil) async throws -> RecognizedFace {
+        try await run(using: pipeline, deadline: deadline) { r in
             try r.mainFace(in: try r.prepare(EncodedImage(Data(bytes), source: source, maximumFileSize: decoder.maximumFileSize), decoder: decoder))
         }
     }
 
     /// The face `choice` picks in an encoded photo (the face to enrol).
     public func face(inEncoded bytes: [UInt8], choosing choice: FaceChoice = .only, decoder: ImageDecoder = ImageDecoder(),
-                     source: String = "<image>", deadline: ContinuousClock.Instant? = nil) async throws -> RecognizedFace {
-        try await run(deadline: deadline) { r in
+                     source: String = "<image>", using pipeline: FaceRecognizer? = nil,
+                     deadline: ContinuousClock.Instant? = nil) async throws -> RecognizedFace {
+        try await run(using: pipeline, deadline: deadline) { r in
             try r.face(in: try r.prepare(EncodedImage(Data(bytes), source: source, maximumFileSize: decoder.maximumFileSize), decoder: decoder), choosing: choice)
         }
     }

@@ -109,6 +109,36 @@ public final class FaceRecognizer: Sendable {
         aligner = configuration.alignment.aligner
     }
 
+    private init(configuration: Configuration, detector: FaceDetector, sharing other: FaceRecognizer) {
+        self.configuration = configuration
+        self.detector = detector
+        embedder = other.embedder
+        refiner = other.refiner
+        aligner = other.aligner
+    }
+
+    /// This pipeline with other detection settings and threshold, sharing this recognizer's
+    /// loaded models (see ``FaceDetector/reconfigured(_:)``): per-call options, such as a server
+    /// request's minimum score, minimum face size, tiling or threshold.
+    ///
+    /// - Parameters:
+    ///   - detector: The detection settings (default: this recognizer's); the
+    ///     ``FaceDetector/Configuration/variant`` must stay the same.
+    ///   - threshold: The verification threshold (default: this recognizer's).
+    /// - Returns: This recognizer when nothing changes, else a new one.
+    /// - Throws: ``FaceKitError/invalidArgument(_:)`` for another detector variant, settings out
+    ///   of range, or a threshold outside [−1, 1].
+    public func reconfigured(detector: FaceDetector.Configuration? = nil, threshold: Float? = nil) throws -> FaceRecognizer {
+        var changed = configuration
+        if let detector { changed.detector = detector }
+        if let threshold {
+            guard (-1...1).contains(threshold) else { throw FaceKitError.invalidArgument("the threshold must lie in [-1, 1], got \(threshold)") }
+            changed.threshold = threshold
+        }
+        guard changed != configuration else { return self }
+        return FaceRecognizer(configuration: changed, detector: try self.detector.reconfigured(changed.detector), sharing: self)
+    }
+
     /// The matcher for the configured threshold.
     public var matcher: FaceMatcher { FaceMatcher(threshold: configuration.threshold) }
 
