@@ -122,9 +122,9 @@ func runPostgresBench(output: Output) async throws {
         var probeSets: [(kind: String, probes: [FaceEmbedding], sources: [String?])] = []
         for kind in queryKinds {
             if kind == "random" {
-                probeSets.append((kind, (0..<probeCount).map { _ in vector() }, Array(repeating: nil, count: probeCount)))
+                probeSets.append((kind, (0..<probeCount).map { _ in vector() }, [String?](repeating: nil, count: probeCount)))
             } else {
-                probeSets.append((kind, sourceVectors.map { noisy($0.embedding) }, sourceVectors.map(\.identifier)))
+                probeSets.append((kind, sourceVectors.map { noisy($0.embedding) }, sourceVectors.map { Optional($0.identifier) }))
             }
         }
         let latencyProbe = vector()
