@@ -127,6 +127,138 @@ struct GalleryCommand: AsyncParsableCommand {
         @Flag(help: "Print one JSON object.") var json = false
         func run() async throws {
             let index = try await store.open(writable: false, mustExist: true)
+            let people = try await index.enrolledPeople()
+            if json {
+                var list: [JSONObject] = []
+                for p in people {
+                    let sources = try await index.embeddings(of: p.identifier).compactMap { $0.metadata["source"] }
+                    list.append(["identifier": p.identifier, "embeddings": p.embeddingCount, "sources": sources])
+                }
+                print(jsonLine(["gallery": store.displayName, "people": list]))
+            } else {
+                print("\(store.displayName): \(people.count) people, \(people.reduce(0) { $0 + $1.embeddingCount }) embeddings")
+                for p in people { print("  \(p.identifier)  (\(p.embeddingCount) embedding\(p.embeddingCount == 1 ? "" : "s"))") }
+            }
+            try await index.close()
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a person and their embeddings.")
+        @OptionGroup var store: IndexOptions
+        @Argument(help: "The person to remove.") var name: String
+        @Flag(help: "Print one JSON object.") var json = false
+        func run() async throws {
+            let index = try await store.open(writable: true, mustExist: true)
+            try await index.remove(name)
+            let count = try await index.enrolledPeople().count
+            try await index.close()
+            print(json ? jsonLine(["gallery": store.displayName, "removed": name, "people": count]) : "removed \(name)")
+        }
+    }
+
+    struct Rename: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Rename a person.")
+        @OptionGroup var store: IndexOptions
+        @Argument(help: "The current name.") var name: String
+        @Argument(help: "The new name.") var newName: String
+        @Flag(help: "Print one JSON object.") var json = false
+        func run() async throws {
+            let index = try await store.open(writable: true, mustExist: true)
+            try await index.rename(name, to: newName)
+            try await index.close()
+            print(json ? jsonLine(["gallery": store.displayName, "renamed": name, "to": newName]) : "renamed \(name) to \(newName)")
+        }
+    }
+}
+
+// MARK: Export, import, plot
+
+/// The JSON-lines interchange format of `facekit gallery export` and `import`.
+///
+/// The first line is the header; then one line per person, in enrolment order:
+///
+///     {"dimension":256,"embeddings":2,"format":"facekit-index","model":"se-mobilefacenet-arcface","people":1,"version":1}
+///     {"embeddings":[{"metadata":{"source":"a.jpg"},"norm":21.5,"vector":[0.01,…]},…],"identifier":"Barack Obama","metadata":{}}
+///
+/// `vector` is the L2-normalised embedding (`dimension` numbers), `norm` the network output's
+/// length; `metadata` objects map strings to strings.
+enum IndexTransfer {
+    static let format = "facekit-index"
+    static let version = 1
+
+    struct Header: Codable {
+        var format: String
+        var version: Int
+        var model: String
+        var dimension: Int
+        var people: Int
+        var embeddings: Int
+    }
+
+    struct Item: Codable {
+        var vector: [Float]
+        var norm: Float
+        var metadata: [String: String]
+    }
+
+    struct Person: Codable {
+        var identifier: String
+        var metadata: [String: String]
+        var embeddings: [Item]
+    }
+
+    static func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+}
+
+/// Reads a file line by line (without loading it whole).
+struct LineReader {
+    private let handle: FileHandle
+    private var buffer = Data()
+    private var atEnd = false
+
+    init(path: String) throws {
+        guard let h = FileHandle(forReadingAtPath: path) else { throw CLIError("\(path): cannot open the file") }
+        handle = h
+    }
+
+    /// The next line without its newline, or nil at the end.
+    mutating func next() throws -> Data? {
+        while true {
+            if let nl = buffer.firstIndex(of: 0x0A) {
+                let line = buffer[buffer.startIndex..<nl]
+                buffer = Data(buffer[(nl + 1)...])
+                return Data(line)
+            }
+            if atEnd {
+                guard !buffer.isEmpty else { return nil }
+                defer { buffer = Data() }
+                return buffer
+            }
+            let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
+            if chunk.isEmpty { atEnd = true } else { buffer.append(chunk) }
+        }
+    }
+}
+
+extension GalleryCommand {
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write every person and embedding of an index to a JSON-lines file.",
+            discussion: """
+            The first line is a header with the model and dimension; then one line per person: \
+            {"identifier", "metadata", "embeddings": [{"vector", "norm", "metadata"}]}. \
+            `facekit gallery import` reads it into another index (a gallery file or PostgreSQL).
+            """)
+        @OptionGroup var store: IndexOptions
+        @Option(name: .shortAndLong, help: ArgumentHelp("The JSON-lines file to write ('-' for standard output).", valueName: "file"))
+        var output: String
+        func run() async throws {
+            let index = try await store.open(writable: false, mustExist: true)
             do {
                 let header = try await export(index)
                 try await index.close()
