@@ -91,27 +91,41 @@ struct AnnotateCommand: AsyncParsableCommand {
     @Argument(help: "The image.") var image: String
     @Option(name: .shortAndLong, help: "The PNG file to write.") var output: String
     @Flag(help: "Tile each face's aligned 112x112 crop beside the photo.") var crops = false
-    @Option(help: "Label faces with their best match in this gallery (when it clears the threshold).") var gallery: String?
+    @Option(name: .customLong("index"), help: ArgumentHelp(
+        "Label faces with their best match in this face index (a gallery file or a postgres:// URL), when it clears the threshold.",
+        valueName: "path-or-url"))
+    var index: String?
+    @Option(name: .customLong("gallery"), help: ArgumentHelp("The same as --index (a gallery file).", valueName: "file")) var gallery: String?
     @OptionGroup var pipeline: PipelineOptions
     @Flag(help: "Print one JSON object (the faces drawn).") var json = false
+
+    func validate() throws {
+        if index != nil && gallery != nil { throw ValidationError("--index and --gallery name the same thing; give one") }
+    }
 
     func run() async throws {
         let photo = try ImageDecoder().decode(contentsOfFile: image)
         var faces: [RecognizedFace] = []
         var detections: [DetectedFace]
-        if crops || gallery != nil {
+        let location = index ?? gallery
+        if crops || location != nil {
             faces = try await pipeline.recognizer().faces(in: photo)
             detections = faces.map(\.detection)
         } else {
             detections = try await FaceDetector(configuration: try pipeline.detector.configuration(), store: pipeline.weights.store()).detect(in: photo)
         }
         var labels: [String]? = nil
-        if let gallery {
-            let store = try FaceGallery(path: gallery, writable: false)
-            labels = []
-            for f in faces {
-                labels!.append(try await store.identify(f.embedding, threshold: pipeline.threshold).identity ?? "?")
+        if let location {
+            let store = try await openIndex(location, writable: false, mustExist: true)
+            var names: [String] = []
+            do {
+                for f in faces { names.append(try await store.identify(f.embedding, threshold: pipeline.threshold).identity ?? "?") }
+            } catch {
+                try? await store.close()
+                throw error
             }
+            try await store.close()
+            labels = names
         }
         var out = photo.annotated(with: detections, labels: labels)
         if crops { out = try out.tilingCrops(faces.map(\.aligned)) }

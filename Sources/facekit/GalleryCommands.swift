@@ -259,29 +259,75 @@ extension GalleryCommand {
         var output: String
         func run() async throws {
             let index = try await store.open(writable: false, mustExist: true)
+            do {
+                let header = try await export(index)
+                try await index.close()
+                if output != "-" {
+                    print("exported \(header.people) people, \(header.embeddings) embeddings from \(store.displayName) to \(output)")
+                }
+            } catch {
+                try? await index.close()
+                throw error
+            }
+        }
+
+        /// Streams the export: one person read from the index and written at a time (through a
+        /// 1 MB buffer), so memory does not grow with the index. A file is written to a
+        /// temporary file beside it and renamed into place at the end: a failed export leaves
+        /// no partial file.
+        private func export(_ index: any FaceIndex) async throws -> IndexTransfer.Header {
             let people = try await index.enrolledPeople()
             let encoder = IndexTransfer.encoder()
-            var out = Data()
             let header = IndexTransfer.Header(format: IndexTransfer.format, version: IndexTransfer.version, model: index.model,
                                               dimension: index.dimension, people: people.count,
                                               embeddings: people.reduce(0) { $0 + $1.embeddingCount })
-            out.append(try encoder.encode(header)); out.append(0x0A)
-            for p in people {
-                let items = try await index.embeddings(of: p.identifier).map {
-                    IndexTransfer.Item(vector: $0.embedding.vector, norm: $0.embedding.norm, metadata: $0.metadata)
-                }
-                out.append(try encoder.encode(IndexTransfer.Person(identifier: p.identifier, metadata: p.metadata, embeddings: items)))
-                out.append(0x0A)
-            }
-            try await index.close()
+            let target = URL(fileURLWithPath: output)
+            let temporary = target.deletingLastPathComponent()
+                .appendingPathComponent(".\(target.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+            let handle: FileHandle
             if output == "-" {
-                FileHandle.standardOutput.write(out)
+                handle = FileHandle.standardOutput
             } else {
-                do { try out.write(to: URL(fileURLWithPath: output), options: .atomic) } catch {
-                    throw CLIError("\(output): cannot write the export (\(error.localizedDescription))")
+                guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
+                      let h = FileHandle(forWritingAtPath: temporary.path) else {
+                    throw CLIError("\(output): cannot write the export (cannot create \(temporary.path))")
                 }
-                print("exported \(header.people) people, \(header.embeddings) embeddings from \(store.displayName) to \(output)")
+                handle = h
             }
+            func fail(_ error: Error) -> Error {
+                guard output != "-" else { return error }
+                try? handle.close()
+                try? FileManager.default.removeItem(at: temporary)
+                if error is CLIError || error is GalleryError { return error }
+                return CLIError("\(output): cannot write the export (\(error.localizedDescription))")
+            }
+            var buffer = Data()
+            do {
+                buffer.append(try encoder.encode(header)); buffer.append(0x0A)
+                for p in people {
+                    let items = try await index.embeddings(of: p.identifier).map {
+                        IndexTransfer.Item(vector: $0.embedding.vector, norm: $0.embedding.norm, metadata: $0.metadata)
+                    }
+                    buffer.append(try encoder.encode(IndexTransfer.Person(identifier: p.identifier, metadata: p.metadata, embeddings: items)))
+                    buffer.append(0x0A)
+                    if buffer.count >= 1 << 20 {
+                        try handle.write(contentsOf: buffer)
+                        buffer.removeAll(keepingCapacity: true)
+                    }
+                }
+                try handle.write(contentsOf: buffer)
+                guard output != "-" else { return header }
+                try handle.synchronize()
+                try handle.close()
+                if FileManager.default.fileExists(atPath: target.path) {
+                    _ = try FileManager.default.replaceItemAt(target, withItemAt: temporary)
+                } else {
+                    try FileManager.default.moveItem(at: temporary, to: target)
+                }
+            } catch {
+                throw fail(error)
+            }
+            return header
         }
     }
 

@@ -37,6 +37,22 @@ import Testing
         #expect(imported.status == 0 && importedCount == 4, "\(imported.stderr)")
         #expect(try CLI.run(["gallery", "export", "--gallery", copy, "-o", export2]).status == 0)
         #expect(try String(contentsOfFile: export1, encoding: .utf8) == String(contentsOfFile: export2, encoding: .utf8))
+        // The export streams: to standard output it is the file's lines; over an existing file it
+        // replaces it and leaves no temporary file; into a missing folder it fails with one line.
+        let piped = try CLI.run(["gallery", "export", "--index", source, "-o", "-"])
+        #expect(piped.status == 0 && piped.stdout == (try String(contentsOfFile: export1, encoding: .utf8)))
+        #expect(try CLI.run(["gallery", "export", "--index", source, "-o", export1]).status == 0)
+        #expect(try String(contentsOfFile: export1, encoding: .utf8) == String(contentsOfFile: export2, encoding: .utf8))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".tmp") }.isEmpty)
+        let nowhere = try CLI.run(["gallery", "export", "--index", source, "-o", dir.appendingPathComponent("missing/x.jsonl").path])
+        #expect(nowhere.status != 0 && nowhere.stderr.split(separator: "\n").count == 1, "\(nowhere.stderr)")
+
+        // annotate takes --index as the other commands do.
+        let drawnPath = dir.appendingPathComponent("drawn.png").path
+        let drawn = try CLI.run(["annotate", "--json", "--index", source, CLI.image("group/obama_biden_oval_office.jpg"), "-o", drawnPath])
+        let labels = (try drawn.json()["faces"] as? [[String: Any]])?.compactMap { $0["label"] as? String } ?? []
+        #expect(drawn.status == 0 && Set(labels).isSuperset(of: ["obama", "biden"]), "\(drawn.stderr)")
+
         // The copy answers as the original does.
         let again = try CLI.run(["identify", "--json", "--index", copy, CLI.image("group/obama_biden_oval_office.jpg")])
         let (facesAgain, facesBefore) = (try again.json()["faces"] as? NSArray, try id.json()["faces"] as? NSArray)

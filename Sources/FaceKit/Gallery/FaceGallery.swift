@@ -206,13 +206,8 @@ public actor FaceGallery: FaceIndex {
         return topIndices(of: best, count: k).map { GalleryMatch(identifier: snapshot.people[$0].identifier, similarity: best[$0]) }
     }
 
-    /// The best matches for `probe`, and its identity: the best match when its similarity is at
-    /// least `threshold`, otherwise unknown.
-    public func identify(_ probe: FaceEmbedding, threshold: Float = FaceMatcher.defaultThreshold, top k: Int = 1) throws -> GalleryIdentification {
-        let matches = try search(probe, top: max(1, k))
-        let identity = matches.first.flatMap { $0.similarity >= threshold ? $0.identifier : nil }
-        return GalleryIdentification(identity: identity, matches: matches, threshold: threshold)
-    }
+    // `identify(_:threshold:top:)` is ``FaceIndex``'s shared extension: one threshold decision
+    // for every back end.
 
     /// The best matches for each of many probes.
     ///
