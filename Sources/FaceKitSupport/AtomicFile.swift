@@ -40,6 +40,17 @@ package enum AtomicFile {
     }
 }
 
+extension AtomicFile {
+    /// Renames the finished file `temporary` over `url` (replacing it if it exists) and flushes
+    /// the directory: the rename step of ``write(_:to:temporary:)`` for a file written in pieces
+    /// (`facekit gallery export` streams). On failure `temporary` is left for the caller.
+    package static func replace(_ url: URL, withFileAt temporary: URL) throws(FileFailure) {
+        guard rename(temporary.path, url.path) == 0 else { throw FileFailure(path: url.path, reason: Platform.errorMessage()) }
+        let dfd = open(url.deletingLastPathComponent().path, O_RDONLY | O_CLOEXEC)
+        if dfd >= 0 { _ = fsync(dfd); _ = close(dfd) }
+    }
+}
+
 /// An exclusive advisory lock (`flock`) on a lock file, held until ``unlock()`` or deinit.
 package final class ExclusiveFileLock: @unchecked Sendable {
     /// Why a lock could not be taken.

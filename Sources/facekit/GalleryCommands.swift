@@ -319,10 +319,10 @@ extension GalleryCommand {
                 guard output != "-" else { return header }
                 try handle.synchronize()
                 try handle.close()
-                if FileManager.default.fileExists(atPath: target.path) {
-                    _ = try FileManager.default.replaceItemAt(target, withItemAt: temporary)
-                } else {
-                    try FileManager.default.moveItem(at: temporary, to: target)
+                // rename(2) over the target (Foundation's replaceItemAt failed on Linux and
+                // lost the old export).
+                do { try AtomicFile.replace(target, withFileAt: temporary) } catch {
+                    throw CLIError("\(output): cannot write the export (\(error.reason))")
                 }
             } catch {
                 throw fail(error)
