@@ -67,7 +67,8 @@ public enum SeparableBlock {
                                           strideY: s, strideX: s, padding: padding)
             expandedChannels = e
             let participants = max(1, min(threads, geometry.outputHeight))
-            bands = max(1, min(expands ? participants : participants * 4, geometry.outputHeight))
+            // One band per thread with an expansion, or on one thread; else 4 per thread to steal.
+            bands = max(1, min(expands || participants == 1 ? participants : participants * 4, geometry.outputHeight))
             self.threads = participants
             stripRows = max(1, min(geometry.outputHeight, Tuning.current.separableStripFloats / max(1, s * w * e)))
             let slack = AlignedBuffer.slack
