@@ -24,7 +24,8 @@ struct KernelCase {
 func kernelCases(_ kernels: KernelConfiguration) throws -> [KernelCase] {
     var cases: [KernelCase] = []
     for (h, w, k, n, note) in [(56, 56, 64, 128, ""), (28, 28, 128, 256, ""), (7, 7, 256, 512, ""), (16, 16, 96, 96, " (blazeface)"),
-                               (14, 14, 128, 512, ""), (1, 1, 64, 8, " (SE fc)")] {
+                               (14, 14, 128, 512, ""), (14, 14, 128, 256, " (in L2)"), (14, 14, 256, 128, " (in L2)"),
+                               (28, 28, 64, 128, " (in L2)"), (1, 1, 64, 8, " (SE fc)")] {
         let input = randomTensor(TensorShape(1, h, w, k))
         let weights = try PackedPointwiseWeights(weights: randomArray(k * n), bias: randomArray(n), inputChannels: k, outputChannels: n, kernels: kernels)
         let output = Tensor(shape: TensorShape(1, h, w, n))

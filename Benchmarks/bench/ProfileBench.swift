@@ -41,8 +41,14 @@ func runLayerTimes(_ arguments: [String]) async throws {
     // `shortcuts`: both columns on 1 thread, the first with BlazeFace's shortcuts made in passes
     // of their own, the second strip by strip in the fused blocks.
     // (`shortcuts2`: the same on 2 threads.)
+    // `strip=A,B [threads=N]`: both columns on N threads (1 by default), with fused blocks' strips
+    // of A and of B floats (`Tuning.separableStripFloats`).
     let comparesShortcuts = arguments.contains("shortcuts") || arguments.contains("shortcuts2")
-    let comparedThreads = arguments.contains("shortcuts2") ? 2 : 1
+    let strips = arguments.first { $0.hasPrefix("strip=") }.map { $0.dropFirst(6).split(separator: ",").compactMap { Int($0) } }
+    if let strips, strips.count != 2 { throw FaceKitError.invalidArgument("bench layers: strip=A,B takes two strip sizes in floats") }
+    let comparesTuning = comparesShortcuts || strips != nil
+    let comparedThreads = arguments.contains("shortcuts2") ? 2
+        : arguments.first { $0.hasPrefix("threads=") }.flatMap { Int($0.dropFirst(8)) } ?? 1
     let seconds = arguments.dropFirst().compactMap { Double($0) }.first ?? 10
     var passes: [() throws -> Void] = []
     switch network {
@@ -51,14 +57,14 @@ func runLayerTimes(_ arguments: [String]) async throws {
         let weights = try await benchStore().load(variant.model)
         let n = variant.inputSize
         let input = (0..<(n * n * 3)).map { Float(($0 % 255)) / 127.5 - 1 }
-        for threads in comparesShortcuts ? [comparedThreads, comparedThreads] : [1, 2] {
+        for threads in comparesTuning ? [comparedThreads, comparedThreads] : [1, 2] {
             let detector = try FaceDetector(configuration: .init(variant: variant, threads: ThreadCount(threads)), weights: weights)
             passes.append { _ = try detector.rawOutputs(input: input) }
         }
     case "embedder":
         let weights = try await benchStore().load(FaceEmbedder.model)
         let input = (0..<AlignedFace.valueCount).map { Float(($0 * 7) % 255) / 128 - 0.99 }
-        for threads in [1, 2] {
+        for threads in comparesTuning ? [comparedThreads, comparedThreads] : [1, 2] {
             let embedder = try FaceEmbedder(configuration: .init(threads: ThreadCount(threads), maximumBatch: 1), weights: weights)
             passes.append { _ = try embedder.rawEmbeddings(input: input, batch: 1) }
         }
@@ -71,6 +77,7 @@ func runLayerTimes(_ arguments: [String]) async throws {
         var tuning = Tuning.current
         tuning.trace = traces[i]
         if comparesShortcuts { tuning.fusesShortcuts = i == 1 }
+        if let strips { tuning.separableStripFloats = strips[i] }
         try Tuning.$current.withValue(tuning) {
             for _ in 0..<count {
                 let t0 = DispatchTime.now().uptimeNanoseconds
@@ -88,12 +95,16 @@ func runLayerTimes(_ arguments: [String]) async throws {
     }
     func median(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.sorted()[values.count / 2] }
     print("\(network): \(totals[0].count) passes per thread count, medians in microseconds (\(buildDescription))")
-    print(pad("layer", 44) + (comparesShortcuts ? "  own pass  in strip    gain" : "  1 thread 2 threads    gain"))
+    let header = comparesShortcuts ? "  own pass  in strip    gain"
+        : strips.map { String(format: " %9d %9d    gain", $0[0], $0[1]) } ?? "  1 thread 2 threads    gain"
+    print(pad("layer", 44) + header)
     var sums = (0.0, 0.0)
     for (j, label) in traces[0].labels.enumerated() {
         let one = median(traces[0].nanoseconds[j].map { Double($0) / 1e3 })
-        // With `shortcuts`, the first column has extra layers (the passes): match by label.
-        let other = traces[1].labels.firstIndex(of: label)
+        // With `shortcuts`, the first column has extra layers (the passes): match by label, the
+        // n-th layer of a label with the n-th (blocks repeat their labels).
+        let occurrence = traces[0].labels[..<j].filter { $0 == label }.count
+        let other = traces[1].labels.indices.filter { traces[1].labels[$0] == label }.dropFirst(occurrence).first
         let two = other.map { median(traces[1].nanoseconds[$0].map { Double($0) / 1e3 }) } ?? 0
         sums.0 += one; sums.1 += two
         print(pad(label, 44) + String(format: " %9.1f %9.1f %6.2fx", one, two, two > 0 ? one / two : 0))

@@ -211,53 +211,45 @@ final class BlazeFaceNetwork: Sendable {
             let outH = (s.height + block.stride - 1) / block.stride, outW = (s.width + block.stride - 1) / block.stride
             let fuses = Tuning.current.fusesSeparableBlocks
             try next.reshape(to: TensorShape(batch, outH, outW, block.outputChannels))
-            if fuses && (Tuning.current.fusesShortcuts || !block.residual || (block.stride == 1 && block.outputChannels == s.channels)) {
-                // Depthwise and pointwise in strips of rows, the depthwise rows still in cache when
-                // the GEMM reads them; a shortcut that is pooled or padded is made strip by strip
-                // too, from the input rows just read (see `SeparableBlock`).
-                var residual: Tensor? = nil, shortcut: SeparableBlock.Shortcut? = nil
-                if block.residual {
-                    if block.stride == 2 { shortcut = .pooledInput }
-                    else if block.outputChannels > s.channels { shortcut = .paddedInput }
-                    else { residual = current }
+            // The residual: the input itself, or the input max-pooled (stride 2) or channel-padded
+            // (more output channels). A fused block makes a pooled or padded one strip by strip
+            // from the input rows it has just read (`SeparableBlock.Shortcut`); otherwise, or with
+            // `Tuning.fusesShortcuts` off, it is made in a pass of its own.
+            var residual: Tensor? = nil, shortcut: SeparableBlock.Shortcut? = nil
+            if block.residual {
+                let kind: SeparableBlock.Shortcut? = block.stride == 2 ? .pooledInput
+                    : block.outputChannels > s.channels ? .paddedInput : nil
+                if kind == nil {
+                    residual = current
+                } else if fuses && Tuning.current.fusesShortcuts {
+                    shortcut = kind
+                } else if kind == .pooledInput {
+                    // Max pool and channel padding in one pass.
+                    try ws.shortcut.reshape(to: TensorShape(batch, outH, outW, block.outputChannels))
+                    try MaxPool.run(input: current, output: ws.shortcut, kernel: 2, stride: 2, padding: .same, threads: threads)
+                    residual = ws.shortcut
+                    trace?.mark("block \(i + 1) max pool")
+                } else {
+                    try ws.padded.reshape(to: TensorShape(batch, outH, outW, block.outputChannels))
+                    try ChannelPad.run(input: current, output: ws.padded, threads: threads)
+                    residual = ws.padded
+                    trace?.mark("block \(i + 1) channel pad")
                 }
+            }
+            if fuses {
+                // Depthwise and pointwise in strips of rows, the depthwise rows still in cache when
+                // the GEMM reads them (see `SeparableBlock`).
                 let scratch = try ws.fused.tensor(height: s.height, width: s.width, expandedChannels: s.channels, stride: block.stride, expands: false,
                                                   shortcutChannels: shortcut == nil ? 0 : block.outputChannels, threads: threads)
                 try SeparableBlock.run(input: current, expand: nil, depthwise: block.depthwise, stride: block.stride,
                                        project: block.pointwise, projectActivation: .relu, residual: residual, shortcut: shortcut,
                                        output: next, scratch: scratch, threads: threads)
             } else {
-                // Layer by layer, or the shortcut in a pass of its own.
-                var residual: Tensor? = nil
-                if block.residual {
-                    var shortcut = current
-                    if block.stride == 2 {
-                        // Max pool and channel padding in one pass.
-                        try ws.shortcut.reshape(to: TensorShape(batch, outH, outW, block.outputChannels))
-                        try MaxPool.run(input: current, output: ws.shortcut, kernel: 2, stride: 2, padding: .same, threads: threads)
-                        shortcut = ws.shortcut
-                        trace?.mark("block \(i + 1) max pool")
-                    } else if block.outputChannels > s.channels {
-                        try ws.padded.reshape(to: TensorShape(batch, outH, outW, block.outputChannels))
-                        try ChannelPad.run(input: shortcut, output: ws.padded, threads: threads)
-                        shortcut = ws.padded
-                        trace?.mark("block \(i + 1) channel pad")
-                    }
-                    residual = shortcut
-                }
-                if fuses {
-                    let scratch = try ws.fused.tensor(height: s.height, width: s.width, expandedChannels: s.channels, stride: block.stride,
-                                                      expands: false, threads: threads)
-                    try SeparableBlock.run(input: current, expand: nil, depthwise: block.depthwise, stride: block.stride,
-                                           project: block.pointwise, projectActivation: .relu, residual: residual,
-                                           output: next, scratch: scratch, threads: threads)
-                } else {
-                    try ws.depthwise.reshape(to: TensorShape(batch, outH, outW, s.channels))
-                    try DepthwiseConv.run(input: current, weights: block.depthwise, output: ws.depthwise,
-                                          strideY: block.stride, strideX: block.stride, padding: .same, threads: threads)
-                    try PointwiseConv.run(input: ws.depthwise, weights: block.pointwise, output: next, activation: .relu,
-                                          residual: residual, threads: threads)
-                }
+                try ws.depthwise.reshape(to: TensorShape(batch, outH, outW, s.channels))
+                try DepthwiseConv.run(input: current, weights: block.depthwise, output: ws.depthwise,
+                                      strideY: block.stride, strideX: block.stride, padding: .same, threads: threads)
+                try PointwiseConv.run(input: ws.depthwise, weights: block.pointwise, output: next, activation: .relu,
+                                      residual: residual, threads: threads)
             }
             trace?.mark("block \(i + 1) \(s.height)x\(s.width)x\(s.channels) -> \(block.outputChannels) /\(block.stride)")
             swap(&current, &next)

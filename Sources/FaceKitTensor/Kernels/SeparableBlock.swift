@@ -169,7 +169,7 @@ public enum SeparableBlock {
         let outShape = TensorShape(s.batch, g.outputHeight, g.outputWidth, cout)
         try requireShape(output, outShape, "separable block output")
         if let residual { try requireShape(residual, outShape, "separable block residual") }
-        var shortcutGeometry: WindowGeometry? = nil
+        var shortcutPlan: (kind: Shortcut, geometry: WindowGeometry)? = nil
         if let shortcut {
             let sg = try shortcut.geometry(inputHeight: s.height, inputWidth: s.width)
             guard residual == nil, cout >= s.channels, sg.outputHeight == g.outputHeight, sg.outputWidth == g.outputWidth else {
@@ -177,7 +177,7 @@ public enum SeparableBlock {
                     operation: "separable block shortcut",
                     reason: "\(shortcut) needs no residual tensor, at least \(s.channels) output channels and an output of \(sg.outputHeight)x\(sg.outputWidth) pixels (the block's is \(g.outputHeight)x\(g.outputWidth)x\(cout))")
             }
-            shortcutGeometry = sg
+            shortcutPlan = (shortcut, sg)
         }
         try expandActivation.validate(channels: e, operation: "separable block expand")
         try depthwiseActivation.validate(channels: e, operation: "separable block depthwise")
@@ -192,7 +192,7 @@ public enum SeparableBlock {
         parallelForEachThread(plan.bands, threads: ThreadCount(plan.threads), tasksPerThread: plan.bands / plan.threads) { b0, b1, p in
             for b in b0..<b1 {
                 runBand(b, plan, s, inputData, expand, expandEpilogue, depthwise, dwEpilogue, project, projectEpilogue,
-                        residualData, shortcutGeometry, outputData, scratchData + p * plan.bandFloats)
+                        residualData, shortcutPlan, outputData, scratchData + p * plan.bandFloats)
             }
         }
     }
@@ -203,7 +203,7 @@ public enum SeparableBlock {
         _ expand: PackedPointwiseWeights?, _ expandEpilogue: Epilogue,
         _ depthwise: PackedDepthwiseWeights, _ dwEpilogue: Epilogue,
         _ project: PackedPointwiseWeights, _ projectEpilogue: Epilogue,
-        _ residual: UnsafePointer<Float>?, _ shortcut: WindowGeometry?,
+        _ residual: UnsafePointer<Float>?, _ shortcut: (kind: Shortcut, geometry: WindowGeometry)?,
         _ output: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>
     ) {
         let g = plan.geometry, e = plan.expandedChannels, cin = s.channels, cout = project.outputChannels
@@ -244,11 +244,14 @@ public enum SeparableBlock {
                 //    or max-pooled, with zero channels appended.
                 let at = n * imageOut + o0 * g.outputWidth * cout
                 var add = residual.map { $0 + at }
-                if let sg = shortcut, sg.kernelHeight == 1 {
+                switch shortcut {
+                case nil:
+                    break
+                case let (.paddedInput, _)?:
                     ChannelPad.copy(image + o0 * s.width * cin, channels: cin, into: shortcutStrip, channels: cout,
                                     pixels: (o1 - o0) * g.outputWidth)
                     add = UnsafePointer(shortcutStrip)
-                } else if let sg = shortcut {
+                case let (.pooledInput, sg)?:
                     let pool = WindowArguments(
                         input: image, inputHeight: s.height, inputWidth: s.width, inputChannels: cin,
                         kernelHeight: sg.kernelHeight, kernelWidth: sg.kernelWidth, strideY: sg.strideY, strideX: sg.strideX,
