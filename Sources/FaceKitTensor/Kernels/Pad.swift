@@ -35,8 +35,19 @@ public enum ChannelPad {
                 UnsafeMutableRawPointer(dst + ch).storeBytes(of: UnsafeRawPointer(src + ch).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
                 ch += 4
             }
-            while ch < cin { dst[ch] = src[ch]; ch += 1 }
-            while ch < cout { dst[ch] = 0; ch += 1 }
+            // At most 3 channels are left: written one by one, not as loops (the zero-filling
+            // loop had become a memset call per pixel, a third of the time of BlazeFace front's
+            // padded shortcuts).
+            if ch < cin { dst[ch] = src[ch]; ch += 1 }
+            if ch < cin { dst[ch] = src[ch]; ch += 1 }
+            if ch < cin { dst[ch] = src[ch]; ch += 1 }
+            while ch + 4 <= cout {
+                UnsafeMutableRawPointer(dst + ch).storeBytes(of: SIMD4<Float>(), as: SIMD4<Float>.self)
+                ch += 4
+            }
+            if ch < cout { dst[ch] = 0; ch += 1 }
+            if ch < cout { dst[ch] = 0; ch += 1 }
+            if ch < cout { dst[ch] = 0 }
         }
     }
 

@@ -203,12 +203,47 @@ func f32GEMMTile6x16(
         store8x(c50, c + 5 * ldc, n0, e, residual.map { $0 + 5 * ldc }); store8x(c51, c + 5 * ldc + 8, n0 + 8, e, residual.map { $0 + 5 * ldc + 8 })
         return
     }
-    storeRow16(c00, c01, c, cols, n0, e, residual)
-    storeRow16(c10, c11, c + ldc, cols, n0, e, residual.map { $0 + ldc })
-    if rows > 2 { storeRow16(c20, c21, c + 2 * ldc, cols, n0, e, residual.map { $0 + 2 * ldc }) }
-    if rows > 3 { storeRow16(c30, c31, c + 3 * ldc, cols, n0, e, residual.map { $0 + 3 * ldc }) }
-    if rows > 4 { storeRow16(c40, c41, c + 4 * ldc, cols, n0, e, residual.map { $0 + 4 * ldc }) }
-    if rows > 5 { storeRow16(c50, c51, c + 5 * ldc, cols, n0, e, residual.map { $0 + 5 * ldc }) }
+    // A partial tile (a last panel of 9-15 columns, BlazeFace's 28, 42, ... channels, or fewer
+    // rows): the 12 vectors go to a stack tile and one out-of-line call stores its rows. (Six
+    // calls of a partial row store, each calling a partial vector store, cost BlazeFace front's
+    // 64x64x24->28 block about as much as its multiply-adds.)
+    var tile = (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
+    withUnsafeBytes(of: &tile) { buffer in
+        storeTile16(buffer.baseAddress!.assumingMemoryBound(to: Float.self), rows: rows, cols: cols, c, ldc, n0, e, residual)
+    }
+}
+
+/// Stores rows `0 ..< rows`, columns `0 ..< cols` (≤ 16) of a 6×16 tile kept row by row at `t`,
+/// through the epilogue: 8, then 4 columns as vectors, the rest one at a time.
+@inline(never)
+func storeTile16(_ t: UnsafePointer<Float>, rows: Int, cols: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ n0: Int,
+                 _ e: Epilogue, _ residual: UnsafePointer<Float>?) {
+    for i in 0..<rows {
+        let v = t + 16 * i, out = c + i * ldc, r = residual.map { $0 + i * ldc }
+        var j = 0
+        while j + 8 <= cols {
+            store8x(load8(v + j), out + j, n0 + j, e, r.map { $0 + j })
+            j += 8
+        }
+        if j + 4 <= cols {
+            var x = UnsafeRawPointer(v + j).loadUnaligned(as: SIMD4<Float>.self)
+            if let r { x += UnsafeRawPointer(r + j).loadUnaligned(as: SIMD4<Float>.self) }
+            switch e.kind {
+            case .identity: break
+            case .relu: x = x.replacing(with: 0, where: x .< 0)
+            case .prelu: x = x.replacing(with: x * UnsafeRawPointer(e.slopes! + n0 + j).loadUnaligned(as: SIMD4<Float>.self), where: x .< 0)
+            case .sigmoid: for l in 0..<4 { x[l] = sigmoid(x[l]) }
+            }
+            UnsafeMutableRawPointer(out + j).storeBytes(of: x, as: SIMD4<Float>.self)
+            j += 4
+        }
+        while j < cols {
+            var x = v[j]
+            if let r { x += r[j] }
+            out[j] = activate(x, e, channel: n0 + j)
+            j += 1
+        }
+    }
 }
 
 /// 6 rows × the first 8 columns of a 16-wide panel (a last panel with at most 8 real columns).
