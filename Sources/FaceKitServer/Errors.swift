@@ -82,7 +82,7 @@ struct ErrorBody: Codable { var code: String; var message: String }
 /// Turns every thrown error into its JSON answer, counts requests and latencies by route
 /// (swift-metrics over the server's own Prometheus registry), and logs one line per request.
 struct RequestMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = ServerRequestContext
     let server: FaceKitServer
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -23,8 +23,15 @@ public struct ServerConfiguration: Sendable {
     /// The largest image, in pixels, that a request may decode (default 40 megapixels); larger
     /// images, and files whose header claims more than their data can hold, get 413.
     public var pixelBudget: Int = 40_000_000
-    /// How long a request may wait for an inference worker before it gets 503 (default 30 s).
+    /// How long an inference request may take from the moment its body has been read until
+    /// its networks start (default 30 s): the wait for a worker and the decoding of the image.
+    /// Past it the request gets 503 `deadline_exceeded`; networks that have started on an image
+    /// run to the end (one inference).
     public var requestDeadline: Duration = .seconds(30)
+    /// How long a request body may take to arrive in full, from the moment the route starts
+    /// reading it (default 60 s): a client trickling its body gets 408 `body_timeout` and the
+    /// connection is closed. (``idleTimeout`` bounds a body that stops altogether.)
+    public var bodyTimeout: Duration = .seconds(60)
     /// How long a connection may send nothing, between requests or in the middle of a request
     /// (default 30 s), before the server closes it: an upload that stalls cannot hold a
     /// connection, or graceful shutdown, for ever (its request ends as 400 `incomplete_body`).
@@ -67,6 +74,7 @@ public final class FaceKitServer: Sendable {
     let logger: Logger
     let registry = PrometheusCollectorRegistry()
     let metrics: PrometheusMetricsFactory
+    let departures = SharedCounter()
 
     /// Creates the service; it does not listen until ``run(onServerRunning:)``.
     public init(configuration: ServerConfiguration, recognizer: FaceRecognizer, index: any FaceIndex,
@@ -84,13 +92,15 @@ public final class FaceKitServer: Sendable {
     ///
     /// - Parameter onServerRunning: Called with the bound port once the server listens.
     public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: ServerRequestContext.self)
         router.add(middleware: RequestMiddleware(server: self))
+        let departures = self.departures
         addRoutes(to: router)
         let idle = configuration.idleTimeout.components
         return Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .nanoseconds(max(1, idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000)))),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ClientWatch(departures: departures)],
+                                                idleTimeout: .nanoseconds(max(1, idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "facekit"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
@@ -117,7 +127,7 @@ public final class FaceKitServer: Sendable {
 
     // MARK: Routes
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<ServerRequestContext>) {
         router.get("/health") { _, _ in try self.json(["status": "ok"]) }
         router.get("/ready") { _, _ in
             do {
@@ -140,32 +150,44 @@ public final class FaceKitServer: Sendable {
         }
         router.post("/v1/detect") { request, context in
             let (images, options) = try await self.input(request, context: context, names: ["image"], count: 1, accepted: RequestOptions.detection)
-            let found = try await self.service.detections(inEncoded: images[0], decoder: self.decoder, source: "image",
-                                                          using: try options.pipeline(self.service.recognizer), deadline: self.deadline())
+            let pipeline = try options.pipeline(self.service.recognizer)
+            let found = try await self.inference(context) { deadline, gone in
+                try await self.service.detections(inEncoded: images[0], decoder: self.decoder, source: "image",
+                                                  using: pipeline, deadline: deadline, isAbandoned: gone)
+            }
             return try self.json(ImageReport(width: found.width, height: found.height, faces: found.faces.map { FaceReport($0) }))
         }
         router.post("/v1/embed") { request, context in
             let (images, options) = try await self.input(request, context: context, names: ["image"], count: 1, accepted: RequestOptions.detection)
-            let faces = try await self.service.faces(inEncoded: images[0], decoder: self.decoder, source: "image",
-                                                     using: try options.pipeline(self.service.recognizer), deadline: self.deadline())
+            let pipeline = try options.pipeline(self.service.recognizer)
+            let faces = try await self.inference(context) { deadline, gone in
+                try await self.service.faces(inEncoded: images[0], decoder: self.decoder, source: "image",
+                                             using: pipeline, deadline: deadline, isAbandoned: gone)
+            }
             return try self.json(ImageReport(faces: faces.map { FaceReport($0, includesEmbedding: true) }))
         }
         router.post("/v1/compare") { request, context in
             let (images, options) = try await self.input(request, context: context, names: ["first", "second"], count: 2,
                                                          accepted: RequestOptions.detection + [.threshold])
-            let deadline = self.deadline()
             let pipeline = try options.pipeline(self.service.recognizer)
-            async let a = self.service.mainFace(inEncoded: images[0], decoder: self.decoder, source: "first image", using: pipeline, deadline: deadline)
-            async let b = self.service.mainFace(inEncoded: images[1], decoder: self.decoder, source: "second image", using: pipeline, deadline: deadline)
-            let (fa, fb) = try await (a, b)
+            let (fa, fb) = try await self.inference(context) { deadline, gone in
+                async let a = self.service.mainFace(inEncoded: images[0], decoder: self.decoder, source: "first image", using: pipeline,
+                                                    deadline: deadline, isAbandoned: gone)
+                async let b = self.service.mainFace(inEncoded: images[1], decoder: self.decoder, source: "second image", using: pipeline,
+                                                    deadline: deadline, isAbandoned: gone)
+                return try await (a, b)
+            }
             let verification = try pipeline.verify(fa.embedding, fb.embedding, threshold: options.threshold)
             return try self.json(ComparisonReport(verification))
         }
         router.post("/v1/identify") { request, context in
             let (images, options) = try await self.input(request, context: context, names: ["image"], count: 1,
                                                          accepted: RequestOptions.detection + [.threshold, .top])
-            let faces = try await self.service.faces(inEncoded: images[0], decoder: self.decoder, source: "image",
-                                                     using: try options.pipeline(self.service.recognizer), deadline: self.deadline())
+            let pipeline = try options.pipeline(self.service.recognizer)
+            let faces = try await self.inference(context) { deadline, gone in
+                try await self.service.faces(inEncoded: images[0], decoder: self.decoder, source: "image",
+                                             using: pipeline, deadline: deadline, isAbandoned: gone)
+            }
             let results = try await self.index.search(faces.map(\.embedding), top: options.top)
             let reports = zip(faces, results).map { face, matches in
                 let identity = matches.first.flatMap { $0.similarity >= options.threshold ? $0.identifier : nil }
@@ -184,7 +206,7 @@ public final class FaceKitServer: Sendable {
                 // The photo options do not apply to embeddings, but a misspelt one is still refused.
                 _ = try RequestOptions(query: request.uri.queryParameters, fields: [], accepted: RequestOptions.detection + [.face],
                                        defaults: self.service.recognizer.configuration)
-                let body = try await self.body(of: request)
+                let body = try await self.body(of: request, context: context)
                 let upload: EmbeddingUpload
                 do { upload = try JSONDecoder().decode(EmbeddingUpload.self, from: Data(Array(buffer: body))) } catch {
                     throw APIError(.badRequest, "malformed_json", "the body is not the expected JSON ({\"embeddings\": [[numbers]]}): \(Self.decodingSummary(error))")
@@ -198,13 +220,15 @@ public final class FaceKitServer: Sendable {
             } else {
                 let (photos, options) = try await self.input(request, context: context, names: nil, count: nil,
                                                              accepted: RequestOptions.detection + [.face])
-                let deadline = self.deadline()
                 let pipeline = try options.pipeline(self.service.recognizer)
-                var found: [FaceEmbedding] = []
-                for (i, photo) in photos.enumerated() {
-                    found.append(try await self.service.face(inEncoded: photo, choosing: options.face, decoder: self.decoder,
-                                                             source: photos.count == 1 ? "image" : "image \(i)", using: pipeline,
-                                                             deadline: deadline).embedding)
+                let found = try await self.inference(context) { deadline, gone in
+                    var found: [FaceEmbedding] = []
+                    for (i, photo) in photos.enumerated() {
+                        found.append(try await self.service.face(inEncoded: photo, choosing: options.face, decoder: self.decoder,
+                                                                 source: photos.count == 1 ? "image" : "image \(i)", using: pipeline,
+                                                                 deadline: deadline, isAbandoned: gone).embedding)
+                    }
+                    return found
                 }
                 embeddings = found
                 metadata = found.map { _ in ["source": "api"] }
@@ -219,7 +243,7 @@ public final class FaceKitServer: Sendable {
             guard Self.mediaType(request) == "application/json" else {
                 throw APIError(.unsupportedMediaType, "unsupported_media_type", "send the new name as application/json: {\"name\": \"new name\"}")
             }
-            let body = try await self.body(of: request)
+            let body = try await self.body(of: request, context: context)
             let rename: RenameRequest
             do { rename = try JSONDecoder().decode(RenameRequest.self, from: Data(Array(buffer: body))) } catch {
                 throw APIError(.badRequest, "malformed_json", "the body is not the expected JSON ({\"name\": \"new name\"}): \(Self.decodingSummary(error))")
@@ -261,21 +285,44 @@ public final class FaceKitServer: Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try Self.jsonEncoder.encode(value))))
     }
 
-    /// The request's body, at most ``ServerConfiguration/maximumBodySize`` bytes.
-    func body(of request: Request) async throws -> ByteBuffer {
+    /// The request's body, at most ``ServerConfiguration/maximumBodySize`` bytes, arrived
+    /// within ``ServerConfiguration/bodyTimeout`` (else the connection's input is closed and
+    /// the request gets 408).
+    func body(of request: Request, context: ServerRequestContext) async throws -> ByteBuffer {
         let limit = configuration.maximumBodySize
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
             throw APIError(.contentTooLarge, "body_too_large", "the body has \(length) bytes; the limit is \(limit)")
         }
+        let race = BodyRace()
+        var timer: Task<Void, Never>?
+        if let channel = context.channel {
+            let timeout = configuration.bodyTimeout
+            timer = Task {
+                try? await Task.sleep(for: timeout)
+                if !Task.isCancelled, race.expire() { channel.close(mode: .input, promise: nil) }
+            }
+        }
+        defer { timer?.cancel() }
+        let timedOut = APIError(.requestTimeout, "body_timeout",
+                                "the body did not arrive in full within \(Self.seconds(configuration.bodyTimeout)) s; the connection is closed")
         do {
-            return try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, "body_too_large", "the body is over the limit of \(limit) bytes")
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError(.contentTooLarge, "body_too_large", "the body is over the limit of \(limit) bytes")
+            let body = try await request.body.collect(upTo: limit)
+            guard race.finish() else { throw timedOut }
+            return body
         } catch {
+            if error is APIError { throw error }
+            if !race.finish() { throw timedOut }
+            if error is NIOTooManyBytesError || (error as? HTTPError)?.status == .contentTooLarge {
+                throw APIError(.contentTooLarge, "body_too_large", "the body is over the limit of \(limit) bytes")
+            }
             throw APIError(.badRequest, "incomplete_body", "the body could not be read to its end (\(error))")
         }
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        let c = duration.components
+        let value = Double(c.seconds) + Double(c.attoseconds) / 1e18
+        return value == value.rounded() ? String(Int(value)) : String(format: "%.3g", value)
     }
 
     static func mediaType(_ request: Request) -> String? {
@@ -287,7 +334,7 @@ public final class FaceKitServer: Sendable {
     /// The images and options of an inference request: the options from the query (checked
     /// before the body is read) and, in a multipart/form-data body, from the text fields named
     /// like options; the images from ``images(in:context:names:count:)``.
-    func input(_ request: Request, context: BasicRequestContext, names: [String]?, count: Int?,
+    func input(_ request: Request, context: ServerRequestContext, names: [String]?, count: Int?,
                accepted: [RequestOptions.Key]) async throws -> (images: [[UInt8]], options: RequestOptions) {
         let defaults = service.recognizer.configuration
         let query = request.uri.queryParameters
@@ -302,14 +349,14 @@ public final class FaceKitServer: Sendable {
     /// The image bytes of a request: the body (an image type, or none given), or the parts of a
     /// multipart/form-data body (`names`: the part names in order, or nil for every part), and
     /// the multipart text fields named like an option (``RequestOptions/Key``).
-    func images(in request: Request, context: BasicRequestContext, names: [String]?,
+    func images(in request: Request, context: ServerRequestContext, names: [String]?,
                 count: Int?) async throws -> (images: [[UInt8]], fields: [(name: String, value: String)]) {
         let type = Self.mediaType(request)
         if type == "multipart/form-data" {
             guard let boundary = request.headers[.contentType].flatMap(Multipart.boundary(of:)) else {
                 throw APIError(.badRequest, "malformed_multipart", "multipart/form-data needs a boundary parameter")
             }
-            let body = try await self.body(of: request)
+            let body = try await self.body(of: request, context: context)
             var parts = try Multipart.parts(of: Array(buffer: body), boundary: boundary)
             var fields: [(name: String, value: String)] = []
             for part in parts {
@@ -343,7 +390,7 @@ public final class FaceKitServer: Sendable {
         if let count, count != 1 {
             throw APIError(.badRequest, "missing_image", "this route takes \(count) images: send multipart/form-data with parts \(names?.joined(separator: ", ") ?? "")")
         }
-        let body = try await self.body(of: request)
+        let body = try await self.body(of: request, context: context)
         guard body.readableBytes > 0 else { throw APIError(.badRequest, "empty_body", "the body is empty; send the image bytes") }
         return ([Array(buffer: body)], [])
     }
@@ -369,7 +416,7 @@ public final class FaceKitServer: Sendable {
     }
 
     /// The `{name}` path parameter, percent-decoded and checked.
-    static func personName(_ context: BasicRequestContext) throws -> String {
+    static func personName(_ context: ServerRequestContext) throws -> String {
         let raw = try context.parameters.require("name")
         guard let name = raw.removingPercentEncoding else {
             throw APIError(.badRequest, "invalid_name", "the person's name is not valid percent-encoded UTF-8")

@@ -25,20 +25,43 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Allow the write routes without a token (only on a trusted network).") var allowOpenWrites = false
     @Option(help: "The largest request body, in bytes.") var maxBodyBytes = 16 << 20
     @Option(help: "The largest image a request may decode, in pixels.") var pixelBudget = 40_000_000
-    @Option(help: "Seconds a request may wait for an inference worker before a 503.") var deadline = 30.0
+    @Option(help: "Seconds an inference request may take from its body read to its networks starting (the wait for a worker and the image decoding) before a 503; networks that have started run to the end.") var deadline = 30.0
+    @Option(help: "Seconds a request body may take to arrive in full; a slower body gets 408 and its connection is closed.") var bodyTimeout = 60.0
     @Option(help: "Seconds a connection may send nothing (between requests, or mid-upload) before it is closed.") var idleTimeout = 30.0
     @Option(help: "Inference requests running or waiting at once; more get 503 with Retry-After.") var concurrency = 4
     @Option(help: "Inference worker threads (default: the processor count, at most --concurrency).") var workers: Int?
     @OptionGroup var pipeline: PipelineOptions
 
+    /// The largest values of the options that size threads and memory: past them a value is a
+    /// mistake (or an attack on a deployment script), refused before anything is allocated.
+    static let maximumWorkers = 256
+    static let maximumConcurrency = 10_000
+    static let maximumBodyBytes = 1 << 30
+    static let maximumPixelBudget = 250_000_000
+
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must lie in 0...65535") }
-        guard maxBodyBytes >= 1 else { throw ValidationError("--max-body-bytes must be at least 1") }
-        guard pixelBudget >= 1 else { throw ValidationError("--pixel-budget must be at least 1") }
-        guard deadline.isFinite, deadline > 0, deadline <= 86_400 else { throw ValidationError("--deadline must be a positive number of seconds, at most 86400") }
-        guard idleTimeout.isFinite, idleTimeout > 0, idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be a positive number of seconds, at most 86400") }
-        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
-        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        // One line on stderr and exit status 1 (CLIError), as for every other bad value.
+        guard (0...65535).contains(port) else { throw CLIError("--port must lie in 0...65535") }
+        guard (1...Self.maximumBodyBytes).contains(maxBodyBytes) else {
+            throw CLIError("--max-body-bytes must lie in 1...\(Self.maximumBodyBytes) (1 GiB); got \(maxBodyBytes)")
+        }
+        guard (1...Self.maximumPixelBudget).contains(pixelBudget) else {
+            throw CLIError("--pixel-budget must lie in 1...\(Self.maximumPixelBudget) pixels; got \(pixelBudget)")
+        }
+        for (name, value) in [("--deadline", deadline), ("--idle-timeout", idleTimeout), ("--body-timeout", bodyTimeout)] {
+            guard value.isFinite, value >= 0.001, value <= 86_400 else {
+                throw CLIError("\(name) must be a number of seconds in 0.001...86400; got \(value)")
+            }
+        }
+        guard (1...Self.maximumConcurrency).contains(concurrency) else {
+            throw CLIError("--concurrency must lie in 1...\(Self.maximumConcurrency); got \(concurrency)")
+        }
+        if let workers, !(1...Self.maximumWorkers).contains(workers) {
+            throw CLIError("--workers must lie in 1...\(Self.maximumWorkers) threads; got \(workers)")
+        }
+        if let threads = pipeline.detector.threads, !(1...Self.maximumWorkers).contains(threads) {
+            throw CLIError("--threads must lie in 1...\(Self.maximumWorkers); got \(threads)")
+        }
     }
 
     func run() async throws {
@@ -49,6 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.pixelBudget = pixelBudget
         config.requestDeadline = .milliseconds(Int64(deadline * 1000))
         config.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
+        config.bodyTimeout = .milliseconds(Int64(bodyTimeout * 1000))
         config.concurrencyLimit = concurrency
         config.inferenceWorkers = workers ?? ProcessInfo.processInfo.activeProcessorCount
         config.allowsOpenWrites = allowOpenWrites

@@ -23,18 +23,20 @@ struct RawHTTPError: Error, CustomStringConvertible { let description: String }
 enum RawHTTP {
     /// Sends `head` (the request line and headers, without the blank line) and `body`, with
     /// `Content-Length` unless `contentLength` overrides it (a larger value makes a truncated
-    /// body) and `Connection: close`; half-closes and reads the answer.
+    /// body) and `Connection: close`; reads the answer. A truncated body is followed by a
+    /// half-close (so that the server sees its end); a complete one is not: the server takes a
+    /// client that closes its end as gone and skips its inference.
     static func send(port: Int, method: String, path: String, headers: [(String, String)] = [], body: [UInt8] = [],
                      contentLength: Int? = nil) throws -> HTTPAnswer {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (k, v) in headers { head += "\(k): \(v)\r\n" }
         if method != "GET" || !body.isEmpty { head += "Content-Length: \(contentLength ?? body.count)\r\n" }
         head += "\r\n"
-        return try exchange(port: port, bytes: Array(head.utf8) + body)
+        return try exchange(port: port, bytes: Array(head.utf8) + body, halfClose: (contentLength ?? body.count) > body.count)
     }
 
-    /// Sends raw bytes, half-closes, and parses what comes back.
-    static func exchange(port: Int, bytes: [UInt8]) throws -> HTTPAnswer {
+    /// Sends raw bytes, half-closes if asked, and parses what comes back.
+    static func exchange(port: Int, bytes: [UInt8], halfClose: Bool = true) throws -> HTTPAnswer {
         let fd = try connectSocket(port: port)
         defer { close(fd) }
         var sent = 0
@@ -43,7 +45,7 @@ enum RawHTTP {
             if n <= 0 { break }   // the server may answer (413) and close before reading everything
             sent += n
         }
-        _ = shutdown(fd, Int32(SHUT_WR))
+        if halfClose { _ = shutdown(fd, Int32(SHUT_WR)) }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {

@@ -7,7 +7,8 @@ import Foundation
 public enum FaceServiceError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The queue of waiting work is full (``FaceService/maximumQueueLength``); try again later.
     case overloaded(inFlight: Int, queued: Int)
-    /// The work's deadline passed before it could start.
+    /// The work's deadline passed before it could start, or before it reached its networks
+    /// (see ``FaceService/faces(inEncoded:decoder:source:using:deadline:isAbandoned:)``).
     case deadlineExceeded
     /// The service was shut down (``FaceService/shutdown()``).
     case shutDown
@@ -16,7 +17,7 @@ public enum FaceServiceError: Error, Sendable, Equatable, CustomStringConvertibl
         switch self {
         case let .overloaded(inFlight, queued):
             return "the service is at capacity (\(inFlight) inferences running, \(queued) waiting); retry later"
-        case .deadlineExceeded: return "the request's deadline passed before its inference could run"
+        case .deadlineExceeded: return "the request's deadline passed before its inference could run to the end"
         case .shutDown: return "the face service is shut down"
         }
     }
@@ -78,19 +79,33 @@ public final class FaceService: Sendable {
     ///     pass `recognizer.reconfigured(detector:threshold:)`, which shares the loaded models.
     ///   - deadline: When set, work still waiting at this instant is dropped with
     ///     ``FaceServiceError/deadlineExceeded`` (work that has started runs to the end).
+    ///   - isAbandoned: When set, asked just before the work starts: `true` (say, the client of
+    ///     a server request has gone away) drops the work with `CancellationError`.
     ///   - work: Synchronous, CPU-bound work.
     /// - Throws: What `work` throws, ``FaceServiceError`` when the work was not run, or
-    ///   `CancellationError` when the caller was cancelled while waiting.
+    ///   `CancellationError` when the caller was cancelled or abandoned the work while it waited.
     public func run<T: Sendable>(using pipeline: FaceRecognizer? = nil, deadline: ContinuousClock.Instant? = nil,
+                                 isAbandoned: (@Sendable () -> Bool)? = nil,
                                  _ work: @escaping @Sendable (FaceRecognizer) throws -> T) async throws -> T {
+        try await staged(using: pipeline, deadline: deadline, isAbandoned: isAbandoned) { r, _ in try work(r) }
+    }
+
+    /// ``run(using:deadline:isAbandoned:_:)`` for work in stages: `work` gets a checkpoint to
+    /// call between them, which throws ``FaceServiceError/deadlineExceeded`` once the deadline
+    /// has passed and `CancellationError` once the caller is cancelled or `isAbandoned` says so.
+    func staged<T: Sendable>(using pipeline: FaceRecognizer?, deadline: ContinuousClock.Instant?,
+                             isAbandoned: (@Sendable () -> Bool)?,
+                             _ work: @escaping @Sendable (FaceRecognizer, Checkpoint) throws -> T) async throws -> T {
         let recognizer = pipeline ?? self.recognizer
-        let job = Job<T>(deadline: deadline) { try work(recognizer) }
+        let checkpoint = Checkpoint(deadline: deadline, isAbandoned: isAbandoned)
+        let job = Job<T>(checkpoint: checkpoint) { try work(recognizer, checkpoint) }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 job.attach(continuation)
                 queue.submit(job)
             }
         } onCancel: {
+            checkpoint.cancel()
             if queue.withdraw(job) { job.finish(.failure(CancellationError())) }
         }
     }
@@ -98,38 +113,49 @@ public final class FaceService: Sendable {
     /// Every face in an encoded photo (JPEG, PNG or WebP), best detection score first.
     ///
     /// `pipeline`, in this and the methods below, is the recognizer to run (default:
-    /// ``recognizer``; see ``run(using:deadline:_:)``).
+    /// ``recognizer``; see ``run(using:deadline:isAbandoned:_:)``). `deadline` and
+    /// `isAbandoned` are checked before the work starts and again between decoding the photo
+    /// and running the networks; once the networks run, they run to the end.
     public func faces(inEncoded bytes: [UInt8], decoder: ImageDecoder = ImageDecoder(), source: String = "<image>",
-                      using pipeline: FaceRecognizer? = nil, deadline: ContinuousClock.Instant? = nil) async throws -> [RecognizedFace] {
-        try await run(using: pipeline, deadline: deadline) { r in
-            try r.faces(in: try r.prepare(EncodedImage(Data(bytes), source: source, maximumFileSize: decoder.maximumFileSize), decoder: decoder))
+                      using pipeline: FaceRecognizer? = nil, deadline: ContinuousClock.Instant? = nil,
+                      isAbandoned: (@Sendable () -> Bool)? = nil) async throws -> [RecognizedFace] {
+        try await staged(using: pipeline, deadline: deadline, isAbandoned: isAbandoned) { r, checkpoint in
+            let image = try r.prepare(EncodedImage(Data(bytes), source: source, maximumFileSize: decoder.maximumFileSize), decoder: decoder)
+            try checkpoint.check()
+            return try r.faces(in: image)
         }
     }
 
     /// The faces a detector finds in an encoded photo, and the photo's size.
     public func detections(inEncoded bytes: [UInt8], decoder: ImageDecoder = ImageDecoder(), source: String = "<image>",
-                           using pipeline: FaceRecognizer? = nil,
-                           deadline: ContinuousClock.Instant? = nil) async throws -> (faces: [DetectedFace], width: Int, height: Int) {
-        try await run(using: pipeline, deadline: deadline) { r in
+                           using pipeline: FaceRecognizer? = nil, deadline: ContinuousClock.Instant? = nil,
+                           isAbandoned: (@Sendable () -> Bool)? = nil) async throws -> (faces: [DetectedFace], width: Int, height: Int) {
+        try await staged(using: pipeline, deadline: deadline, isAbandoned: isAbandoned) { r, checkpoint in
             let image = try decoder.decode(bytes, source: source)
+            try checkpoint.check()
             return (try r.detector.detect(in: image), image.width, image.height)
         }
     }
 
     /// The main face (highest detection score) of an encoded photo.
     public func mainFace(inEncoded bytes: [UInt8], decoder: ImageDecoder = ImageDecoder(), source: String = "<image>",
-                         using pipeline: FaceRecognizer? = nil, deadline: ContinuousClock.Instant? = nil) async throws -> RecognizedFace {
-        try await run(using: pipeline, deadline: deadline) { r in
-            try r.mainFace(in: try r.prepare(EncodedImage(Data(bytes), source: source, maximumFileSize: decoder.maximumFileSize), decoder: decoder))
+                         using pipeline: FaceRecognizer? = nil, deadline: ContinuousClock.Instant? = nil,
+                         isAbandoned: (@Sendable () -> Bool)? = nil) async throws -> RecognizedFace {
+        try await staged(using: pipeline, deadline: deadline, isAbandoned: isAbandoned) { r, checkpoint in
+            let image = try r.prepare(EncodedImage(Data(bytes), source: source, maximumFileSize: decoder.maximumFileSize), decoder: decoder)
+            try checkpoint.check()
+            return try r.mainFace(in: image)
         }
     }
 
     /// The face `choice` picks in an encoded photo (the face to enrol).
     public func face(inEncoded bytes: [UInt8], choosing choice: FaceChoice = .only, decoder: ImageDecoder = ImageDecoder(),
                      source: String = "<image>", using pipeline: FaceRecognizer? = nil,
-                     deadline: ContinuousClock.Instant? = nil) async throws -> RecognizedFace {
-        try await run(using: pipeline, deadline: deadline) { r in
-            try r.face(in: try r.prepare(EncodedImage(Data(bytes), source: source, maximumFileSize: decoder.maximumFileSize), decoder: decoder), choosing: choice)
+                     deadline: ContinuousClock.Instant? = nil, isAbandoned: (@Sendable () -> Bool)? = nil) async throws -> RecognizedFace {
+        try await staged(using: pipeline, deadline: deadline, isAbandoned: isAbandoned) { r, checkpoint in
+            let image = try r.prepare(EncodedImage(Data(bytes), source: source, maximumFileSize: decoder.maximumFileSize), decoder: decoder)
+            try checkpoint.check()
+            return try r.face(in: image, choosing: choice)
         }
     }
 }
@@ -140,10 +166,10 @@ private final class Job<T: Sendable>: AnyJob, @unchecked Sendable {
     private var continuation: CheckedContinuation<T, Error>?
     private var pending: Result<T, Error>?
     private let work: @Sendable () throws -> T
-    let deadline: ContinuousClock.Instant?
+    let checkpoint: Checkpoint
 
-    init(deadline: ContinuousClock.Instant?, work: @escaping @Sendable () throws -> T) {
-        self.deadline = deadline
+    init(checkpoint: Checkpoint, work: @escaping @Sendable () throws -> T) {
+        self.checkpoint = checkpoint
         self.work = work
     }
 
@@ -172,14 +198,42 @@ private final class Job<T: Sendable>: AnyJob, @unchecked Sendable {
     /// counts itself free: a caller that sends its next request the moment it has this answer
     /// must find the worker available, not still counted as busy.
     func execute() -> @Sendable () -> Void {
-        if let deadline, ContinuousClock.now >= deadline {
-            return { self.finish(.failure(FaceServiceError.deadlineExceeded)) }
+        do { try checkpoint.check() } catch {
+            return { self.finish(.failure(error)) }
         }
         let result = Result { try work() }
         return { self.finish(result) }
     }
 
     func reject(_ error: Error) { finish(.failure(error)) }
+}
+
+/// What work checks before it starts and between its stages: its deadline, its caller's
+/// cancellation and whether its caller has gone.
+struct Checkpoint: Sendable {
+    let deadline: ContinuousClock.Instant?
+    let isAbandoned: (@Sendable () -> Bool)?
+    private let cancelled = CancelFlag()
+
+    init(deadline: ContinuousClock.Instant?, isAbandoned: (@Sendable () -> Bool)?) {
+        self.deadline = deadline
+        self.isAbandoned = isAbandoned
+    }
+
+    func cancel() { cancelled.set() }
+
+    /// Throws when the work should not go on.
+    func check() throws {
+        if cancelled.isSet || isAbandoned?() == true { throw CancellationError() }
+        if let deadline, ContinuousClock.now >= deadline { throw FaceServiceError.deadlineExceeded }
+    }
+}
+
+private final class CancelFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }
 
 private protocol AnyJob: AnyObject, Sendable {
