@@ -90,8 +90,9 @@ import Testing
 
     /// Per face of every photo decoded reduced (single pass, so every large photo takes the
     /// reduced overview): how far the overview's box lies from the full decode's, and the
-    /// embedding's cosine to the full decode's without and with the re-detection. Prints; the
-    /// bounds are in `fastPathMatchesFullDecode`.
+    /// embedding's cosine to the full decode's without and with the re-detection. Prints them
+    /// (README, "Large photos"); requires the re-detected box within 1 % of the face of the full
+    /// decode's; the cosine bounds are in `fastPathMatchesFullDecode`.
     @Test("fast path per face: box offsets and cosines, overview boxes vs re-detected", arguments: photos)
     func fastPathPerFace(photo: String) async throws {
         try GoldenCases.require(photo)
@@ -113,6 +114,11 @@ import Testing
             func offset(_ g: RecognizedFace) -> String {
                 let d = hypot(g.detection.box.center.x - f.detection.box.center.x, g.detection.box.center.y - f.detection.box.center.y)
                 return String(format: "centre %.4f size %.4f", d / f.detection.box.width, g.detection.box.width / f.detection.box.width - 1)
+            }
+            let moved = hypot(a.detection.box.center.x - f.detection.box.center.x, a.detection.box.center.y - f.detection.box.center.y)
+            // Solvay's single pass boxes some faces elsewhere on the overview (see fastPathMatchesFullDecode).
+            if !photo.hasPrefix("group/solvay") {
+                #expect(moved < 0.01 * f.detection.box.width, "\(photo) #\(i): the re-detected box is \(moved) px off the full decode's")
             }
             print(String(format: "per face %@ #%d side %.0f | overview %@ cos %.5f | re-detected %@ cos %.5f", photo, i,
                          f.detection.box.width, offset(b), try f.embedding.cosineSimilarity(to: b.embedding), offset(a),

@@ -1,7 +1,8 @@
 // The recognizer on photo files, decoding each photo only at the sizes the networks need: the
-// detector's view at least twice its input side, then each face at least twice the aligned
-// crop's side (a region around the face, or the whole photo when that is cheaper). A photo
-// small enough that its detector view would be its full size is decoded once, exactly.
+// detector's view at least twice its input side (tiles: the finest tile scale's pixels), then a
+// full-size region around the faces (or the whole photo when that is cheaper), on which each
+// face is re-detected as the full decode's single pass finds it and cropped. A photo small
+// enough that its detector view would be its full size is decoded once, exactly.
 import FaceKitImage
 
 /// A photo ready for ``FaceRecognizer``: its bytes and the decode the detector runs on.
