@@ -91,6 +91,17 @@ extension ImageDecoder {
         return reductions(for: encoded).first { (longer + $0 - 1) / $0 >= minimumLongerSide } ?? 1
     }
 
+    /// The full-size upright width and height of a JPEG (EXIF orientation applied), from its
+    /// header alone; nil for other formats.
+    package func jpegUprightSize(of encoded: EncodedImage) throws -> (width: Int, height: Int)? {
+        guard encoded.format == .jpeg else { return nil }
+        return try encoded.data.withUnsafeBytes { bytes in
+            let header = try jpegHeader(bytes, source: encoded.source, checksBudget: false)
+            let orientation = appliesExifOrientation ? ExifOrientation.read(jpeg: bytes) : .up
+            return orientation.swapsDimensions ? (header.height, header.width) : (header.width, header.height)
+        }
+    }
+
     /// Decodes `encoded` whole at full size: the same pixels as ``decode(_:source:)-(Data,_)``.
     public func decode(_ encoded: EncodedImage) throws -> RGBImage {
         try decode(encoded.data, source: encoded.source)

@@ -24,13 +24,22 @@ extension FaceRecognizer {
     /// full size, exactly as ``ImageDecoder/decode(contentsOfFile:)`` (a 2× reduction would
     /// save little, and the faces of such a photo need the full size anyway).
     ///
-    /// A photo the detector tiles (see ``FaceDetector/tileCounts(width:height:)``) needs one
-    /// more decode, at the size its finest tile scale needs; `faces(in:)`
-    /// makes it when the single pass on this view does not find a close-up face (see
-    /// ``TilingMode/automatic``).
+    /// A photo the detector tiles (see ``FaceDetector/tileCounts(width:height:)``) is decoded
+    /// at the reduction that still holds its finest tile scale's pixels: tiles look for faces
+    /// down to ``FaceDetector/Configuration/minimumFaceSize`` full-size pixels at a scale of
+    /// 16 / that size (at most 2), so at the default 20 px (scale 0.8) the full size, at 40 px
+    /// 1/2, at 80 px 1/4, from 128 px 1/8.
     public func prepare(_ encoded: EncodedImage, decoder: ImageDecoder = ImageDecoder()) throws -> PreparedPhoto {
         var reduction = try decoder.reduction(for: encoded, minimumLongerSide: 2 * detector.configuration.variant.inputSize)
         if reduction < 4 { reduction = 1 }
+        let configuration = detector.configuration
+        if reduction > 1, configuration.variant == .back, configuration.tiling != .off,
+           let size = try decoder.jpegUprightSize(of: encoded),
+           let finest = TilePlan(width: size.width, height: size.height, minimumFaceSize: configuration.minimumFaceSize,
+                                 inputSize: configuration.variant.inputSize)?.levels.first {
+            let scale = max(finest.scaleX, finest.scaleY)
+            reduction = min(reduction, decoder.reductions(for: encoded).first { 1 / Double($0) >= scale } ?? 1)
+        }
         return PreparedPhoto(encoded: encoded, overview: try decoder.decode(encoded, region: nil, reduction: reduction), decoder: decoder)
     }
 
@@ -46,38 +55,13 @@ extension FaceRecognizer {
     }
 
     /// The detector's faces on `photo` in full-size upright coordinates (before the
-    /// re-detection of `faces(in:)`), and the decode they were found on: the overview, or, for
-    /// a photo the detector tiles, the decode at the reduction the finest tile scale needs.
-    ///
-    /// Tiles look for faces down to ``FaceDetector/Configuration/minimumFaceSize`` full-size
-    /// pixels at a scale of 16 / that size (at most 2); a decode reduced by r still has those
-    /// pixels while 1/r ≥ that scale (at the default 20 px: scale 0.8, so r = 1; at 40 px: 2; at
-    /// 80 px: 4; from 128 px: 8). With ``TilingMode/automatic`` the single pass runs on the
-    /// overview first, and a close-up found there needs no tiles and no further decode.
+    /// re-detection of `faces(in:)`), and the decode they were found on (the overview; the
+    /// minimum face size is scaled to its pixels, so tiles plan as on the full decode).
     package func overviewDetections(in photo: PreparedPhoto) throws -> (faces: [DetectedFace], view: ScaledImage) {
-        let overview = photo.overview
-        let configuration = detector.configuration
-        func detect(on view: ScaledImage, tiling: TilingMode? = nil) throws -> [DetectedFace] {
-            var c = configuration
-            c.minimumFaceSize = max(1, c.minimumFaceSize / Double(view.scale))
-            if let tiling { c.tiling = tiling }
-            return try detector.reconfigured(c).detect(in: view.image).map { $0.mapped(from: view) }
-        }
-        guard overview.scale > 1, configuration.variant == .back, configuration.tiling != .off,
-              let plan = TilePlan(width: overview.fullWidth, height: overview.fullHeight,
-                                  minimumFaceSize: configuration.minimumFaceSize, inputSize: configuration.variant.inputSize),
-              let finest = plan.levels.first else { return (try detect(on: overview), overview) }
-        if configuration.tiling == .automatic {
-            let single = try detect(on: overview, tiling: .off)
-            let longSide = Double(max(overview.fullWidth, overview.fullHeight))
-            if single.contains(where: { max($0.box.width, $0.box.height) >= TilePlan.closeUpFraction * longSide }) {
-                return (single, overview)
-            }
-        }
-        let scale = max(finest.scaleX, finest.scaleY)
-        let reduction = photo.decoder.reductions(for: photo.encoded).first { 1 / Double($0) >= scale } ?? 1
-        let view = reduction == overview.scale ? overview : try photo.decoder.decode(photo.encoded, region: nil, reduction: reduction)
-        return (try detect(on: view), view)
+        let view = photo.overview
+        var configuration = detector.configuration
+        configuration.minimumFaceSize = max(1, configuration.minimumFaceSize / Double(view.scale))
+        return (try detector.reconfigured(configuration).detect(in: view.image).map { $0.mapped(from: view) }, view)
     }
 
     /// The face of `photo` that `choice` picks, as ``face(in:choosing:source:)`` does for a decoded image.
