@@ -149,6 +149,21 @@ import Testing
         }
     }
 
+    /// Under a 5-MP pixel budget a 20-MP photo is still recognised with tiling off (1/8 overview,
+    /// regions): where the full-size region of the re-detection does not fit, the faces are
+    /// cropped from the reduced region decodes that do, with the overview's boxes.
+    @Test("a 20-MP photo under a 5-MP budget: the same faces, re-detected where the budget allows")
+    func budget() async throws {
+        let recognizer = try await Self.singlePassRecognizer()
+        let path = Shared.images.appendingPathComponent("group/iss_morgan_hague_flickr48708316717.jpg").path
+        let decoder = ImageDecoder(pixelBudget: 5_000_000)
+        let faces = try recognizer.faces(in: try recognizer.prepare(contentsOfFile: path, decoder: decoder))
+        let full = try recognizer.faces(in: try ImageDecoder().decode(contentsOfFile: path))
+        let cosines = try Self.compare(full, faces, "5-MP budget")
+        print("5-MP budget: cosines " + cosines.map { String(format: "%.5f", $0) }.joined(separator: " "))
+        #expect(cosines.count == 2 && cosines.allSatisfy { $0 >= 0.9 })
+    }
+
     /// An EXIF APP1 segment giving `orientation`, inserted right after SOI (so it is the one read).
     static func withOrientation(_ jpeg: [UInt8], _ orientation: Int) -> [UInt8] {
         let tiff: [UInt8] = [0x49, 0x49, 0x2A, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, UInt8(orientation), 0, 0, 0, 0, 0, 0, 0]

@@ -82,12 +82,22 @@ extension FaceRecognizer {
     /// fast path, on its own for tests. With `redetecting`, each face found on a reduced
     /// overview is first re-detected as the full decode would find it (see
     /// `redetected(_:views:overview:)`).
-    /// `base` is the decode the faces were found on (default: the overview).
+    /// `base` is the decode the faces were found on (default: the overview). When the full-size
+    /// region the re-detection needs is over the decoder's pixel budget, the faces are cropped
+    /// from reduced region decodes without re-detection (as before it existed).
     package func recognize(_ faces: [DetectedFace], in photo: PreparedPhoto, base: ScaledImage? = nil,
                            redetecting: Bool = false) throws -> [RecognizedFace] {
         let base = base ?? photo.overview
-        let views = try CropViews(faces, photo: photo, overview: base, cropSide: AlignedFace.size,
+        var views: CropViews, redetecting = redetecting
+        do {
+            views = try CropViews(faces, photo: photo, overview: base, cropSide: AlignedFace.size,
                                   detectorInput: redetecting ? detector.configuration.variant.inputSize : nil)
+        } catch ImageError.tooLarge where redetecting {
+            // The full-size region the re-detection needs is over the pixel budget: crop from
+            // the reduced decodes that fit, with the overview's boxes.
+            views = try CropViews(faces, photo: photo, overview: base, cropSide: AlignedFace.size)
+            redetecting = false
+        }
         let faces = redetecting ? try redetected(faces, views: views, overview: base) : faces
         var aligned: [AlignedFace] = []
         for (face, view) in zip(faces, views.views) {
