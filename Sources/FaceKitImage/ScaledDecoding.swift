@@ -91,6 +91,17 @@ extension ImageDecoder {
         return reductions(for: encoded).first { (longer + $0 - 1) / $0 >= minimumLongerSide } ?? 1
     }
 
+    /// The full-size upright width and height of a JPEG (EXIF orientation applied), from its
+    /// header alone; nil for other formats.
+    package func jpegUprightSize(of encoded: EncodedImage) throws -> (width: Int, height: Int)? {
+        guard encoded.format == .jpeg else { return nil }
+        return try encoded.data.withUnsafeBytes { bytes in
+            let header = try jpegHeader(bytes, source: encoded.source, checksBudget: false)
+            let orientation = appliesExifOrientation ? ExifOrientation.read(jpeg: bytes) : .up
+            return orientation.swapsDimensions ? (header.height, header.width) : (header.width, header.height)
+        }
+    }
+
     /// Decodes `encoded` whole at full size: the same pixels as ``decode(_:source:)-(Data,_)``.
     public func decode(_ encoded: EncodedImage) throws -> RGBImage {
         try decode(encoded.data, source: encoded.source)
@@ -202,5 +213,71 @@ extension ExifOrientation {
         case .left: a = (y0, W - x0); b = (y1, W - x1)
         }
         return (min(a.0, b.0), min(a.1, b.1), abs(a.0 - b.0), abs(a.1 - b.1))
+    }
+}
+
+extension ScaledImage {
+    /// Writes, for each pixel of the `size`×`size` letterbox input of the full-size image (the
+    /// input ``RGBImage/letterboxResized(to:scale:offset:into:)`` makes from the full decode:
+    /// bilinear, half-pixel centres, no antialiasing), the value this decode gives for it, but
+    /// only where this decode covers all of the pixel's bilinear neighbours; `covered` (`size`²
+    /// flags) marks the pixels written. At scale 1 the value is computed exactly as from the
+    /// full decode; at a reduced scale each full-size neighbour is itself a bilinear sample of
+    /// this decode (an approximation). The letterbox padding counts as covered (value 0). With
+    /// `clamps`, neighbours beyond this decode's edge take its nearest pixel, so every pixel is
+    /// written (for a whole-photo overview, whose last block row may be partial).
+    ///
+    /// Layering the writes of an overview and then of finer region decodes gives the detector's
+    /// full-decode input, exact around the regions (see `FaceRecognizer.faces(in:)` for photo files).
+    package func writeFullLetterboxSamples(size n: Int, scale: Double, offset: Double,
+                                           into output: UnsafeMutablePointer<Float>, covered: UnsafeMutablePointer<Bool>,
+                                           clamps: Bool = false) {
+        let box = Letterbox(width: fullWidth, height: fullHeight)
+        let r = Double(self.scale)
+        // Per axis, per output index: the taps (index into this image, weight) or nil when not covered.
+        func taps(count full: Int, pad: Int, origin: Double, length: Int) -> [[(Int, Double)]?] {
+            RGBImage.axisTaps(source: box.side, output: n).map { t in
+                var out: [(Int, Double)] = []
+                for (i, w) in [(t.i0 - pad, 1 - t.f), (t.i1 - pad, t.f)] {
+                    guard i >= 0, i < full else { continue }            // letterbox padding: 0
+                    if self.scale == 1 {
+                        var j = i - Int(origin.rounded())
+                        if clamps { j = min(max(j, 0), length - 1) }
+                        guard j >= 0, j < length else { return nil }
+                        out.append((j, w))
+                    } else {
+                        // The full-size pixel centre i + 0.5 in this image's pixel-index coordinates.
+                        let v = (Double(i) + 0.5 - origin) / r - 0.5
+                        guard clamps || (v >= -0.5 && v <= Double(length) - 0.5) else { return nil }
+                        let c = min(max(v, 0), Double(length - 1))
+                        let j0 = Int(c.rounded(.down)), j1 = min(j0 + 1, length - 1), f = c - Double(j0)
+                        out.append((j0, w * (1 - f))); out.append((j1, w * f))
+                    }
+                }
+                return out
+            }
+        }
+        let xs = taps(count: fullWidth, pad: box.padLeft, origin: originX, length: image.width)
+        let ys = taps(count: fullHeight, pad: box.padTop, origin: originY, length: image.height)
+        let width = image.width
+        image.pixels.withUnsafeBufferPointer { p in
+            for (oy, ty) in ys.enumerated() {
+                guard let ty else { continue }
+                for (ox, tx) in xs.enumerated() {
+                    guard let tx else { continue }
+                    let o = oy * n + ox
+                    for ch in 0..<3 {
+                        var acc = 0.0
+                        for (y, wy) in ty {
+                            var row = 0.0
+                            for (x, wx) in tx { row += wx * Double(p[(y * width + x) * 3 + ch]) }
+                            acc += wy * row
+                        }
+                        output[o * 3 + ch] = Float(acc * scale + offset)
+                    }
+                    covered[o] = true
+                }
+            }
+        }
     }
 }

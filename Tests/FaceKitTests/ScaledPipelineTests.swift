@@ -56,38 +56,112 @@ import Testing
         }
     }
 
-    /// The whole fast path (detection on the reduced decode) finds the same number of faces on
-    /// every sample photo. Its embeddings differ from the full decode's more than the issue's
-    /// 0.99 goal on several faces (printed; see the CHANGELOG): the detector sees a DCT-reduced
-    /// image instead of point samples of the full one, its boxes move by a few percent, and
-    /// the default pipeline's keypoint refinement is that sensitive. The bound below is what holds.
-    @Test("every sample photo: the same faces on the fast path as on the full decode", arguments: photos)
-    func fastPathMatchesFullDecode(photo: String) async throws {
+    /// The whole fast path (detection on the reduced decode, re-detection on the full-decode
+    /// input rebuilt around the faces, crops from region decodes) finds the same faces on every
+    /// sample photo, and each face embeds as on the full decode, cosine ≥ 0.99 (#11 item 3), with
+    /// the default detector (tiling automatic: close-ups stay on the overview, the other large
+    /// photos are tiled on the decode their finest scale needs, here full size) and with the
+    /// single pass (tiling off: every photo of 2048 px or more on its overview). Solvay with the
+    /// single pass is left out: its faces are ~8 px in the detector's input, where the single
+    /// pass's boxes are unreliable on the full decode itself (README "Small faces"); its count
+    /// is still compared.
+    @Test("every sample photo: the same faces on the fast path as on the full decode, cosine ≥ 0.99",
+          arguments: photos, [false, true])
+    func fastPathMatchesFullDecode(photo: String, singlePass: Bool) async throws {
         try GoldenCases.require(photo)
-        let recognizer = try await Self.recognizer()
+        let recognizer = singlePass ? try await Self.singlePassRecognizer() : try await Self.recognizer()
         let path = Shared.images.appendingPathComponent(photo).path
         let full = try recognizer.faces(in: try ImageDecoder().decode(contentsOfFile: path))
         let prepared = try recognizer.prepare(contentsOfFile: path)
+        let view = try recognizer.overviewDetections(in: prepared).view
         let fast = try recognizer.faces(in: prepared)
         #expect(fast.count == full.count, "\(photo): \(fast.count) faces on the fast path, \(full.count) on the full decode")
-        guard prepared.overview.scale > 1, !photo.hasPrefix("group/solvay") else {
-            // Full-size detection: the exact path. (Solvay's 8-pixel faces move between neighbours.)
-            if prepared.overview.scale == 1 { #expect(try Self.compare(full, fast, photo).allSatisfy { $0 >= 0.99999 }) }
+        if view.scale == 1 {
+            // Full-size detection: the exact path.
+            #expect(try Self.compare(full, fast, photo).allSatisfy { $0 >= 0.99999 })
             return
         }
+        guard !photo.hasPrefix("group/solvay") else { return }
         let cosines = try Self.compare(full, fast, photo)
-        print("fast path \(photo): reduction \(prepared.overview.scale), \(fast.count) faces, cosines "
+        print("fast path \(photo) \(singlePass ? "single pass" : "default"): reduction \(view.scale), \(fast.count) faces, cosines "
               + cosines.map { String(format: "%.5f", $0) }.joined(separator: " "))
-        #expect(cosines.count == full.count && cosines.allSatisfy { $0 >= 0.9 }, "\(photo): \(cosines)")
+        #expect(cosines.count == full.count && cosines.allSatisfy { $0 >= 0.99 }, "\(photo): \(cosines)")
     }
 
-    /// With tiling on (the default), a photo the detector tiles is prepared from its full decode.
-    @Test("a photo the detector tiles is prepared at full size")
-    func tiledPhotoIsFullSize() async throws {
+    /// Per face of every photo decoded reduced (single pass, so every large photo takes the
+    /// reduced overview): how far the overview's box lies from the full decode's, and the
+    /// embedding's cosine to the full decode's without and with the re-detection. Prints them
+    /// (README, "Large photos"); requires the re-detected box within 1 % of the face of the full
+    /// decode's; the cosine bounds are in `fastPathMatchesFullDecode`.
+    @Test("fast path per face: box offsets and cosines, overview boxes vs re-detected", arguments: photos)
+    func fastPathPerFace(photo: String) async throws {
+        try GoldenCases.require(photo)
+        let recognizer = try await Self.singlePassRecognizer()
+        let path = Shared.images.appendingPathComponent(photo).path
+        let prepared = try recognizer.prepare(contentsOfFile: path)
+        guard prepared.overview.scale > 1 else { return }
+        let full = try recognizer.faces(in: try ImageDecoder().decode(contentsOfFile: path))
+        let overview = try recognizer.overviewDetections(in: prepared).faces
+        let before = try recognizer.recognize(overview, in: prepared)
+        let after = try recognizer.faces(in: prepared)
+        func nearest(_ faces: [RecognizedFace], _ f: RecognizedFace) -> RecognizedFace? {
+            let c = f.detection.box.center
+            return faces.min { hypot($0.detection.box.center.x - c.x, $0.detection.box.center.y - c.y)
+                               < hypot($1.detection.box.center.x - c.x, $1.detection.box.center.y - c.y) }
+        }
+        for (i, f) in full.enumerated() {
+            guard let b = nearest(before, f), let a = nearest(after, f) else { continue }
+            func offset(_ g: RecognizedFace) -> String {
+                let d = hypot(g.detection.box.center.x - f.detection.box.center.x, g.detection.box.center.y - f.detection.box.center.y)
+                return String(format: "centre %.4f size %.4f", d / f.detection.box.width, g.detection.box.width / f.detection.box.width - 1)
+            }
+            let moved = hypot(a.detection.box.center.x - f.detection.box.center.x, a.detection.box.center.y - f.detection.box.center.y)
+            // Solvay's single pass boxes some faces elsewhere on the overview (see fastPathMatchesFullDecode).
+            if !photo.hasPrefix("group/solvay") {
+                #expect(moved < 0.01 * f.detection.box.width, "\(photo) #\(i): the re-detected box is \(moved) px off the full decode's")
+            }
+            print(String(format: "per face %@ #%d side %.0f | overview %@ cos %.5f | re-detected %@ cos %.5f", photo, i,
+                         f.detection.box.width, offset(b), try f.embedding.cosineSimilarity(to: b.embedding), offset(a),
+                         try f.embedding.cosineSimilarity(to: a.embedding)))
+        }
+    }
+
+    /// With tiling on (the default), a photo the detector tiles is prepared at the decode its
+    /// finest tile scale needs: full size at the default minimum face (scale 0.8), 1/2 at 40 px
+    /// (0.4), 1/8 at 160 px (0.1).
+    @Test("a photo the detector tiles is prepared at the decode its finest scale needs")
+    func tiledPhotoDecodeSize() async throws {
         let recognizer = try await Self.recognizer()
-        let prepared = try recognizer.prepare(contentsOfFile: Shared.images.appendingPathComponent("group/iss_morgan_hague_flickr48708316717.jpg").path)
+        let path = Shared.images.appendingPathComponent("group/iss_morgan_hague_flickr48708316717.jpg").path
+        let prepared = try recognizer.prepare(contentsOfFile: path)
         #expect(!recognizer.detector.tileCounts(width: prepared.overview.fullWidth, height: prepared.overview.fullHeight).isEmpty)
         #expect(prepared.overview.scale == 1 && prepared.overview.image.width == 5568)
+        for (minimum, reduction) in [(40.0, 2), (160.0, 8)] {
+            var configuration = recognizer.configuration.detector
+            configuration.minimumFaceSize = minimum
+            let other = try recognizer.reconfigured(detector: configuration)
+            #expect(!other.detector.tileCounts(width: 5568, height: 3712).isEmpty)
+            let reduced = try other.prepare(contentsOfFile: path)
+            #expect(reduced.overview.scale == reduction, "minimum face \(minimum)")
+            // The same faces as the tiles on the full decode.
+            let full = try other.faces(in: try ImageDecoder().decode(contentsOfFile: path))
+            #expect(try other.faces(in: reduced).count == full.count, "minimum face \(minimum)")
+        }
+    }
+
+    /// Under a 5-MP pixel budget a 20-MP photo is still recognised with tiling off (1/8 overview,
+    /// regions): where the full-size region of the re-detection does not fit, the faces are
+    /// cropped from the reduced region decodes that do, with the overview's boxes.
+    @Test("a 20-MP photo under a 5-MP budget: the same faces, re-detected where the budget allows")
+    func budget() async throws {
+        let recognizer = try await Self.singlePassRecognizer()
+        let path = Shared.images.appendingPathComponent("group/iss_morgan_hague_flickr48708316717.jpg").path
+        let decoder = ImageDecoder(pixelBudget: 5_000_000)
+        let faces = try recognizer.faces(in: try recognizer.prepare(contentsOfFile: path, decoder: decoder))
+        let full = try recognizer.faces(in: try ImageDecoder().decode(contentsOfFile: path))
+        let cosines = try Self.compare(full, faces, "5-MP budget")
+        print("5-MP budget: cosines " + cosines.map { String(format: "%.5f", $0) }.joined(separator: " "))
+        #expect(cosines.count == 2 && cosines.allSatisfy { $0 >= 0.9 })
     }
 
     /// An EXIF APP1 segment giving `orientation`, inserted right after SOI (so it is the one read).

@@ -29,10 +29,10 @@
 // Tiles run in batches of `TilePlan.batch` through the network, the batches shared out between
 // the threads (each batch on one thread), like several photos in `detect(in:)`.
 //
-// Where decode-at-scale plugs in: `tileCandidates` builds each scale by area-averaging the
-// decoded photo (the finest from the photo, each coarser one from the next finer). A decoder
-// that can produce the photo directly at a reduced size (JPEG DCT scaling) could supply the
-// finest level, and the single pass's input, without the full-size decode.
+// Decode at scale: `tileCandidates` builds each scale by area-averaging the decoded photo (the
+// finest from the photo, each coarser one from the next finer). On photo files,
+// `FaceRecognizer.overviewDetections(in:)` hands it a JPEG decoded at the libjpeg reduction that
+// still holds the finest scale's pixels, with the minimum face size scaled to match.
 import FaceKitImage
 import FaceKitTensor
 
