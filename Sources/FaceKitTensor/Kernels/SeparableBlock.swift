@@ -247,7 +247,7 @@ public enum SeparableBlock {
                 switch shortcut {
                 case nil:
                     break
-                case let (.paddedInput, _)?:
+                case (.paddedInput, _)?:
                     ChannelPad.copy(image + o0 * s.width * cin, channels: cin, into: shortcutStrip, channels: cout,
                                     pixels: (o1 - o0) * g.outputWidth)
                     add = UnsafePointer(shortcutStrip)

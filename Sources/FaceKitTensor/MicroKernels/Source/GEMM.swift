@@ -226,15 +226,7 @@ func storeTile16(_ t: UnsafePointer<Float>, rows: Int, cols: Int, _ c: UnsafeMut
             j += 8
         }
         if j + 4 <= cols {
-            var x = UnsafeRawPointer(v + j).loadUnaligned(as: SIMD4<Float>.self)
-            if let r { x += UnsafeRawPointer(r + j).loadUnaligned(as: SIMD4<Float>.self) }
-            switch e.kind {
-            case .identity: break
-            case .relu: x = x.replacing(with: 0, where: x .< 0)
-            case .prelu: x = x.replacing(with: x * UnsafeRawPointer(e.slopes! + n0 + j).loadUnaligned(as: SIMD4<Float>.self), where: x .< 0)
-            case .sigmoid: for l in 0..<4 { x[l] = sigmoid(x[l]) }
-            }
-            UnsafeMutableRawPointer(out + j).storeBytes(of: x, as: SIMD4<Float>.self)
+            store4x(UnsafeRawPointer(v + j).loadUnaligned(as: SIMD4<Float>.self), out + j, n0 + j, e, r.map { $0 + j })
             j += 4
         }
         while j < cols {

@@ -134,21 +134,28 @@ func storeTail8(_ v: F32x8, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n0:
     storePartial8(v, c, cols, n0, e, r)
 }
 
+/// Stores 4 results through the epilogue (with the residual added first): the 4-column tail
+/// of BlazeFace's 28, 36, 42, … channels.
+@inline(__always)
+func store4x(_ v: SIMD4<Float>, _ c: UnsafeMutablePointer<Float>, _ n0: Int, _ e: Epilogue, _ r: UnsafePointer<Float>?) {
+    var x = v
+    if let r { x += UnsafeRawPointer(r).loadUnaligned(as: SIMD4<Float>.self) }
+    switch e.kind {
+    case .identity: break
+    case .relu: x = x.replacing(with: 0, where: x .< 0)
+    case .prelu: x = x.replacing(with: x * UnsafeRawPointer(e.slopes! + n0).loadUnaligned(as: SIMD4<Float>.self), where: x .< 0)
+    case .sigmoid: for i in 0..<4 { x[i] = sigmoid(x[i]) }
+    }
+    UnsafeMutableRawPointer(c).storeBytes(of: x, as: SIMD4<Float>.self)
+}
+
 /// The first `cols` (0 … 7) of 8 results: four at once when there are at least four (BlazeFace's
 /// channel counts 28, 36, 42, … leave 4- and 2-column tails), the rest one at a time.
 @inline(never)
 func storePartial8(_ v: F32x8, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n0: Int, _ e: Epilogue, _ r: UnsafePointer<Float>?) {
     var j = 0
     if cols >= 4 {
-        var x = v.lowHalf
-        if let r { x += UnsafeRawPointer(r).loadUnaligned(as: SIMD4<Float>.self) }
-        switch e.kind {
-        case .identity: break
-        case .relu: x = x.replacing(with: 0, where: x .< 0)
-        case .prelu: x = x.replacing(with: x * UnsafeRawPointer(e.slopes! + n0).loadUnaligned(as: SIMD4<Float>.self), where: x .< 0)
-        case .sigmoid: for i in 0..<4 { x[i] = sigmoid(x[i]) }
-        }
-        UnsafeMutableRawPointer(c).storeBytes(of: x, as: SIMD4<Float>.self)
+        store4x(v.lowHalf, c, n0, e, r)
         j = 4
     }
     while j < cols {
