@@ -44,6 +44,30 @@ extension KernelTests {
             }
         }
 
+        /// K across the sizes where the SSE2 kernel changes path: its broadcast A block holds
+        /// K ≤ 128 or K ≤ 512 (two stack sizes); past 512, and over a single panel, the plain
+        /// 6x8 kernel runs. The other variants get the same sweep.
+        @Test("f32-gemm over K = 127 … 700 (the SSE2 broadcast block's limits) matches the reference", arguments: KernelRun.all)
+        func largeK(run: KernelRun) throws {
+            try run {
+                var rng = SeededRandom(seed: 23)
+                for k in [127, 128, 129, 511, 512, 513, 700] {
+                    for m in [1, 5, 6, 7, 13] {
+                        for n in [1, 8, 9, 17, 40] {
+                            let input = randomTensor(TensorShape(1, 1, m, k), &rng)
+                            let weights = rng.floats(k * n), bias = rng.floats(n)
+                            let packed = try PackedPointwiseWeights(weights: weights, bias: bias, inputChannels: k, outputChannels: n, kernels: run.kernels)
+                            let out = Tensor(shape: TensorShape(1, 1, m, n)), ref = Tensor(shape: out.shape)
+                            out.fill(.nan)
+                            try PointwiseConv.run(input: input, weights: packed, output: out, activation: .relu, threads: run.threadCount)
+                            try PointwiseConv.reference(input: input, weights: weights, bias: bias, output: ref, activation: .relu)
+                            expectClose(out, ref, k: k, "gemm m=\(m) n=\(n) k=\(k) \(run.testDescription)")
+                        }
+                    }
+                }
+            }
+        }
+
         @Test("pointwise GEMM on NHWC shapes matches the reference", arguments: KernelRun.all)
         func sweep(run: KernelRun) throws {
             try run {

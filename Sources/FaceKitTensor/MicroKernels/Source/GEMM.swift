@@ -8,6 +8,9 @@
 // f32-gemm 6x16 (8 lanes: baseline, AVX2): a 6×16 tile of C in 12 vector registers; a last
 //                panel with at most 8 real columns runs f32-gemm 6x8 over its first half.
 // f32-gemm 6x8 (x86-64 baseline, SSE2): panels of 8, a 6×8 tile in 12 of the 16 xmm registers.
+//                For K ≤ 512 its A rows are first copied, 6 at a time, as 4-lane broadcasts
+//                (`f32GEMM6x8SSE2`): SSE2 has no broadcast load, and a load + shuffle per row
+//                and k left the loop front-end bound.
 // f32-gemm 3x24 (8 lanes): a 3×24 tile in 9 registers, for N = 24, 72, … (BlazeFace back's
 //                24-channel layers, which 16-wide panels would fill to 75 %). A 4×24 tile
 //                needs 12 accumulators + 3 weights + 1 broadcast = all 16 AVX2 registers, and
@@ -35,7 +38,11 @@ func f32GEMMPanelWidth(outputChannels n: Int, wide: Bool) -> Int {
 func f32GEMM8Lane(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<Int>) {
     switch g.panelWidth {
     case 24: f32GEMM3x24(g, rowBlocks, panels)
-    case 8: f32GEMM6x8(g, rowBlocks, panels)
+    case 8:
+        #if arch(x86_64) && !FACEKIT_FMA
+        if g.k <= f32GEMMBroadcastMaxK, panels.count > 1, #available(macOS 26.0, iOS 26.0, *) { return f32GEMM6x8SSE2(g, rowBlocks, panels) }
+        #endif
+        f32GEMM6x8(g, rowBlocks, panels)
     default: f32GEMM6x16(g, rowBlocks, panels)
     }
 }
@@ -78,6 +85,78 @@ func f32GEMM6x8(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<Int
         }
     }
 }
+
+#if arch(x86_64) && !FACEKIT_FMA
+/// The largest K `f32GEMM6x8SSE2` takes: its broadcast A block (6 × K × 4 floats) lives on the
+/// stack. Larger K, and calls over a single panel (nothing to reuse the copy), run `f32GEMM6x8`.
+let f32GEMMBroadcastMaxK = 512
+
+/// f32-gemm 6x8 sse2 with A pre-broadcast: row tiles outer, panels inner. Each 6-row block of A
+/// is copied once per call as [K][6] 4-lane broadcasts, so the inner loop's A operands are
+/// aligned loads that fold into `mulps` (in C on this machine: 41–42 GFLOP/s against 32 for a
+/// `movss` + `shufps` broadcast per row and k). The weight panels stream from L2, which keeps up.
+@available(macOS 26.0, iOS 26.0, *)
+func f32GEMM6x8SSE2(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<Int>) {
+    if g.k <= 128 {
+        var block = InlineArray<768, SIMD4<Float>>(repeating: .zero)     // 6 × 128 broadcasts, 12 KiB
+        withUnsafeMutablePointer(to: &block) { f32GEMM6x8SSE2(g, rowBlocks, panels, UnsafeMutableRawPointer($0).assumingMemoryBound(to: SIMD4<Float>.self)) }
+    } else {
+        var block = InlineArray<3072, SIMD4<Float>>(repeating: .zero)    // 6 × 512 broadcasts, 48 KiB
+        withUnsafeMutablePointer(to: &block) { f32GEMM6x8SSE2(g, rowBlocks, panels, UnsafeMutableRawPointer($0).assumingMemoryBound(to: SIMD4<Float>.self)) }
+    }
+}
+
+//   ab  [K][6] SIMD4: ab[k·6 + r] = A[m0 + min(r, rows − 1), k] in every lane
+@inline(__always)
+func f32GEMM6x8SSE2(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<Int>, _ ab: UnsafeMutablePointer<SIMD4<Float>>) {
+    let k = g.k, n = g.n, stride = 8 * (k + 1)
+    for block in rowBlocks {
+        let m0 = block * 6, rows = min(6, g.m - m0)
+        guard rows > 0 else { continue }
+        for r in 0..<6 {
+            let row = g.a + (m0 + min(r, rows - 1)) * k
+            var dst = ab + r
+            for kk in 0..<k { dst.pointee = SIMD4(repeating: row[kk]); dst += 6 }
+        }
+        for panel in panels {
+            let n0 = panel * 8
+            let c = g.c + m0 * n + n0, r = g.residual.map { $0 + m0 * n + n0 }
+            f32GEMMTile6x8SSE2(ab, k, g.packed + panel * stride, c, n, min(8, n - n0), n0, g.epilogue, r, rows: rows)
+        }
+    }
+}
+
+/// 6 rows × 8 columns from a broadcast A block; `packed` is 16-byte aligned (64-byte aligned
+/// storage, panels of 8 × (K + 1) floats).
+@inline(__always)
+func f32GEMMTile6x8SSE2(
+    _ ab: UnsafePointer<SIMD4<Float>>, _ k: Int, _ packed: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+    _ ldc: Int, _ cols: Int, _ n0: Int, _ e: Epilogue, _ residual: UnsafePointer<Float>?, rows: Int
+) {
+    var w = UnsafeRawPointer(packed)
+    let b0 = w.load(as: SIMD4<Float>.self), b1 = w.load(fromByteOffset: 16, as: SIMD4<Float>.self)
+    var c00 = b0, c01 = b1, c10 = b0, c11 = b1, c20 = b0, c21 = b1
+    var c30 = b0, c31 = b1, c40 = b0, c41 = b1, c50 = b0, c51 = b1
+    var x = ab
+    for _ in 0..<k {
+        w += 32
+        let w0 = w.load(as: SIMD4<Float>.self), w1 = w.load(fromByteOffset: 16, as: SIMD4<Float>.self)
+        c00 += x[0] * w0; c01 += x[0] * w1
+        c10 += x[1] * w0; c11 += x[1] * w1
+        c20 += x[2] * w0; c21 += x[2] * w1
+        c30 += x[3] * w0; c31 += x[3] * w1
+        c40 += x[4] * w0; c41 += x[4] * w1
+        c50 += x[5] * w0; c51 += x[5] * w1
+        x += 6
+    }
+    storeTail8(F32x8(lowHalf: c00, highHalf: c01), c, cols, n0, e, residual)
+    if rows > 1 { storeTail8(F32x8(lowHalf: c10, highHalf: c11), c + ldc, cols, n0, e, residual.map { $0 + ldc }) }
+    if rows > 2 { storeTail8(F32x8(lowHalf: c20, highHalf: c21), c + 2 * ldc, cols, n0, e, residual.map { $0 + 2 * ldc }) }
+    if rows > 3 { storeTail8(F32x8(lowHalf: c30, highHalf: c31), c + 3 * ldc, cols, n0, e, residual.map { $0 + 3 * ldc }) }
+    if rows > 4 { storeTail8(F32x8(lowHalf: c40, highHalf: c41), c + 4 * ldc, cols, n0, e, residual.map { $0 + 4 * ldc }) }
+    if rows > 5 { storeTail8(F32x8(lowHalf: c50, highHalf: c51), c + 5 * ldc, cols, n0, e, residual.map { $0 + 5 * ldc }) }
+}
+#endif
 
 /// f32-gemm 3x24 over panels of 24 columns, row tiles of 3.
 func f32GEMM3x24(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<Int>) {
