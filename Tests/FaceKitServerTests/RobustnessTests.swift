@@ -113,7 +113,7 @@ extension ServerTests {
             ["--idle-timeout", "nan"],
         ]
         for arguments in cases {
-            let r = try ServeCLI.run(["serve", "--port", "0", "--index", "/nonexistent/never-created.fkg"] + arguments)
+            let r = try CLI.run(["serve", "--port", "0", "--index", "/nonexistent/never-created.fkg"] + arguments)
             #expect(r.status != 0, "\(arguments)")
             let lines = r.stderr.split(separator: "\n")
             #expect(lines.count == 1 && lines[0].contains(arguments[0]), "\(arguments): \(r.stderr)")
@@ -123,26 +123,6 @@ extension ServerTests {
 }
 
 /// Runs the built `facekit` (it sits beside the test bundle).
-enum ServeCLI {
-    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("facekit").path) && dir.path != "/" {
-            dir = dir.deletingLastPathComponent()
-        }
-        let p = Process()
-        p.executableURL = dir.appendingPathComponent("facekit")
-        p.arguments = arguments
-        p.environment = ["PATH": "/usr/bin:/bin", "FACEKIT_WEIGHTS": Shared.weights.path, "HOME": NSTemporaryDirectory()]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
-}
-
 final class OnceFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
