@@ -122,7 +122,6 @@ extension ServerTests {
     }
 }
 
-/// Runs the built `facekit` (it sits beside the test bundle).
 final class OnceFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
