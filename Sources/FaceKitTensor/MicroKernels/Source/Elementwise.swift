@@ -125,9 +125,24 @@ func f32Dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) 
     return sum
 }
 
-/// 12 independent 8-lane multiply-add chains, no memory traffic: this module's arithmetic peak.
+/// 12 × 8 multiply-adds per iteration, no memory traffic: this module's arithmetic peak.
 @inline(never)
 func f32FMAPeak(_ iterations: Int) -> Float {
+    #if arch(x86_64) && !FACEKIT_FMA
+    // SSE2 has 16 registers: 12 chains of 8 lanes (24 of them) would spill, and the loop would
+    // time the stack. Six chains of 8 lanes (12 registers), two multiply-adds each per iteration:
+    // each multiply waits 3 cycles for its add and the add 3 for its multiply, so 12 4-lane
+    // chains keep the 2 multiply and 2 add pipes busy.
+    var a0 = F32x8(repeating: 1), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0
+    let x = F32x8(repeating: 0.999_999), y = F32x8(repeating: 1e-7)
+    for _ in 0..<iterations {
+        a0 = madd(a0, x, y); a1 = madd(a1, x, y); a2 = madd(a2, x, y); a3 = madd(a3, x, y)
+        a4 = madd(a4, x, y); a5 = madd(a5, x, y)
+        a0 = madd(a0, x, y); a1 = madd(a1, x, y); a2 = madd(a2, x, y); a3 = madd(a3, x, y)
+        a4 = madd(a4, x, y); a5 = madd(a5, x, y)
+    }
+    return (((a0 + a1) + (a2 + a3)) + (a4 + a5)).sum()
+    #else
     var a0 = F32x8(repeating: 1), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0
     var a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0
     let x = F32x8(repeating: 0.999_999), y = F32x8(repeating: 1e-7)
@@ -137,4 +152,5 @@ func f32FMAPeak(_ iterations: Int) -> Float {
         a8 = madd(a8, x, y); a9 = madd(a9, x, y); a10 = madd(a10, x, y); a11 = madd(a11, x, y)
     }
     return (((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)) + ((a8 + a9) + (a10 + a11))).sum()
+    #endif
 }
