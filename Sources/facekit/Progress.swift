@@ -33,27 +33,19 @@ func forEachImage(_ paths: [String], label: String, failures: inout Failures,
 }
 
 /// Runs `body` on each photo of `paths`, prepared for `recognizer` (read, and decoded at the
-/// size its detector needs), while the next photos are prepared on other tasks: at most
-/// `lookahead` photos are prepared ahead of the one `body` has, whatever the number of files,
-/// so at most `lookahead + 1` decoded photos are in flight. Failures are recorded as in
-/// ``forEachImage(_:label:failures:_:)`` and the loop goes on.
+/// size its detector needs) ahead of it by ``FaceRecognizer/preparedPhotos(contentsOfFiles:lookahead:decoder:)``
+/// (at most `lookahead + 1` decoded photos in flight, whatever the number of files). Failures
+/// are recorded as in ``forEachImage(_:label:failures:_:)`` and the loop goes on.
 func forEachPhoto(_ paths: [String], recognizer: FaceRecognizer, label: String, failures: inout Failures, lookahead: Int = 2,
                   _ body: (_ path: String, _ photo: PreparedPhoto) async throws -> Void) async {
     let progress = ProgressBar(total: paths.count, label: label)
-    let decoder = ImageDecoder()
-    var prepared: [Task<PreparedPhoto, Error>] = []   // in order, for paths[next - prepared.count ..< next]
-    var next = 0
-    for (index, path) in paths.enumerated() {
-        while next < paths.count && next <= index + lookahead {
-            let file = paths[next]
-            prepared.append(Task.detached { try recognizer.prepare(contentsOfFile: file, decoder: decoder) })
-            next += 1
+    var done = 0
+    for await file in recognizer.preparedPhotos(contentsOfFiles: paths, lookahead: lookahead) {
+        do { try await body(file.path, try file.photo.get()) } catch {
+            failures.record(error, subject: file.path)
         }
-        let photo = prepared.removeFirst()
-        do { try await body(path, try await photo.value) } catch {
-            failures.record(error, subject: path)
-        }
-        progress.update(index + 1)
+        done += 1
+        progress.update(done)
     }
 }
 

@@ -217,4 +217,41 @@ import Testing
         #expect(same.count == 9 && different.count == 69)
         #expect(same.min()! >= FaceMatcher.defaultThreshold && different.max()! < FaceMatcher.defaultThreshold)
     }
+
+    /// Many files in a row: each comes in order, prepared as `prepare(contentsOfFile:)` prepares
+    /// it alone, and a file that cannot be read or decoded comes in its place as its typed
+    /// error, without stopping the files after it; for every lookahead, none included.
+    @Test("prepared photos come in order, as prepare makes them, failures in their place", arguments: [0, 1, 2, 7, -3])
+    func preparedPhotosInOrder(lookahead: Int) async throws {
+        let recognizer = try await Self.recognizer()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("facekit-prepared-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let corrupt = directory.appendingPathComponent("corrupt.jpg").path
+        try Data([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46]).write(to: URL(fileURLWithPath: corrupt))
+        let missing = directory.appendingPathComponent("missing.jpg").path
+        let photos = ["barack_obama/official_portrait_2012.jpg", "group/iss_morgan_hague_flickr48708316717.jpg",
+                      "eileen_collins/skimage_astronaut.png", "joe_biden/official_vp_portrait.jpg"]
+            .map { Shared.images.appendingPathComponent($0).path }
+        let paths = [photos[0], missing, photos[1], corrupt, photos[2], photos[3], photos[0]]
+        var seen: [String] = []
+        for await file in recognizer.preparedPhotos(contentsOfFiles: paths, lookahead: lookahead) {
+            seen.append(file.path)
+            switch file.photo {
+            case .success(let photo):
+                let alone = try recognizer.prepare(contentsOfFile: file.path)
+                #expect(photo.overview.scale == alone.overview.scale && photo.overview.image == alone.overview.image,
+                        "\(file.path): prepared differently in the sequence")
+            case .failure(let error):
+                #expect(file.path == missing || file.path == corrupt, "\(file.path): \(error)")
+                #expect(error is ImageError, "\(file.path): \(type(of: error)) \(error)")
+                #expect("\(error)".contains(file.path), "the error names the file: \(error)")
+            }
+        }
+        #expect(seen == paths)
+        // Stopping early is fine: the photos prepared ahead are dropped with the iterator.
+        var iterator = recognizer.preparedPhotos(contentsOfFiles: paths, lookahead: lookahead).makeAsyncIterator()
+        let first = await iterator.next()
+        #expect(first?.path == paths[0])
+    }
 }
