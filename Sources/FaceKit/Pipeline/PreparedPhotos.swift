@@ -40,7 +40,9 @@ public struct PreparedPhotos: AsyncSequence, Sendable {
         public let photo: Result<PreparedPhoto, any Error>
     }
 
+    /// Each file comes as a ``File``, its failure included.
     public typealias Element = File
+    /// The sequence itself never throws: a file's error comes in its ``File``.
     public typealias Failure = Never
 
     let recognizer: FaceRecognizer
@@ -50,6 +52,7 @@ public struct PreparedPhotos: AsyncSequence, Sendable {
     public let lookahead: Int
     let decoder: ImageDecoder
 
+    /// An iterator that starts preparing the first `lookahead + 1` files on its first `next()`.
     public func makeAsyncIterator() -> Iterator {
         Iterator(sequence: self)
     }
@@ -63,6 +66,7 @@ public struct PreparedPhotos: AsyncSequence, Sendable {
 
         init(sequence: PreparedPhotos) { self.sequence = sequence }
 
+        /// The next file, once it is prepared (or has failed); nil after the last.
         public mutating func next() async -> File? {
             let paths = sequence.paths
             guard handedOut < paths.count else { return nil }
