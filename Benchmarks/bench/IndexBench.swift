@@ -81,7 +81,7 @@ func runIndexBench(output: Output, sizes: [Int]) async throws {
                      ("batched_per_s", Double(batchWrites * perBatch) / batched), ("batch", perBatch)],
                     table: pad("index enrolment", 26) + String(format: "%8d embeddings  first write %.2f s, then 1 per write %6.0f /s   %d per write %8.0f /s   (each write flushed)",
                                                                   size, firstWrite, Double(singleCount) / oneAtATime, perBatch, Double(batchWrites * perBatch) / batched))
-        try await gallery.close()
+        await gallery.close()
         gallery = nil
 
         // Open with those writes in the log (replayed), then compact them.
@@ -92,7 +92,7 @@ func runIndexBench(output: Output, sizes: [Int]) async throws {
         }
         let layout = file.layout
         let compact = try await seconds { try await gallery.save() }
-        try await gallery.close()
+        await gallery.close()
         gallery = nil
         output.emit([("bench", "index-replay"), ("embeddings", size), ("log_records", layout?.logRecords ?? 0), ("log_mb", Double(layout?.logBytes ?? 0) / 1e6),
                      ("open_with_log_s", replay), ("open_without_log_s", open), ("compaction_s", compact)],

@@ -19,8 +19,8 @@ import Testing
         },
         reopen: { index in
             guard let gallery = index as? FaceGallery else { throw GalleryError.invalidArgument("not a FaceGallery") }
-            let path = try #require(await gallery.filePath)
-            try await gallery.close()
+            let path = try #require(gallery.filePath)
+            await gallery.close()
             return try FaceGallery(path: path, writable: false)
         })
 

@@ -53,7 +53,7 @@ import Testing
         // Replay of metadata: the removed person's merge is gone; per-embedding metadata kept.
         let (g2, _) = try Self.open(url, writable: true)
         try await g2.enroll("alice", embeddings: [a], metadata: [["source": "again.jpg"]], personMetadata: ["team": "z"])
-        try await g2.close()
+        await g2.close()
         let again = try await Self.open(url, writable: false).0.people
         #expect(again.last == GalleryPerson(identifier: "alice", metadata: ["team": "z"],
                                             embeddings: [GalleryEmbedding(embedding: a, metadata: ["source": "again.jpg"])]))

@@ -149,12 +149,9 @@ func f32GEMMTile6x8SSE2(
         c50 += x[5] * w0; c51 += x[5] * w1
         x += 6
     }
-    storeTail8(F32x8(lowHalf: c00, highHalf: c01), c, cols, n0, e, residual)
-    if rows > 1 { storeTail8(F32x8(lowHalf: c10, highHalf: c11), c + ldc, cols, n0, e, residual.map { $0 + ldc }) }
-    if rows > 2 { storeTail8(F32x8(lowHalf: c20, highHalf: c21), c + 2 * ldc, cols, n0, e, residual.map { $0 + 2 * ldc }) }
-    if rows > 3 { storeTail8(F32x8(lowHalf: c30, highHalf: c31), c + 3 * ldc, cols, n0, e, residual.map { $0 + 3 * ldc }) }
-    if rows > 4 { storeTail8(F32x8(lowHalf: c40, highHalf: c41), c + 4 * ldc, cols, n0, e, residual.map { $0 + 4 * ldc }) }
-    if rows > 5 { storeTail8(F32x8(lowHalf: c50, highHalf: c51), c + 5 * ldc, cols, n0, e, residual.map { $0 + 5 * ldc }) }
+    storeTile6x8(F32x8(lowHalf: c00, highHalf: c01), F32x8(lowHalf: c10, highHalf: c11), F32x8(lowHalf: c20, highHalf: c21),
+                 F32x8(lowHalf: c30, highHalf: c31), F32x8(lowHalf: c40, highHalf: c41), F32x8(lowHalf: c50, highHalf: c51),
+                 c, ldc, cols, n0, e, residual, rows: rows)
 }
 #endif
 
@@ -335,6 +332,16 @@ func f32GEMMTile6x8(
         c4 = madd(c4, F32x8(repeating: a4[kk]), wl); c5 = madd(c5, F32x8(repeating: a5[kk]), wl)
         w += panelWidth
     }
+    storeTile6x8(c0, c1, c2, c3, c4, c5, c, ldc, cols, n0, e, residual, rows: rows)
+}
+
+/// Stores the first `rows` of a 6 × 8 tile's rows (`cols` columns each) through the epilogue;
+/// the 6x8 tiles of both forms (`f32GEMMTile6x8`, `f32GEMMTile6x8SSE2`) end with it.
+@inline(__always)
+func storeTile6x8(
+    _ c0: F32x8, _ c1: F32x8, _ c2: F32x8, _ c3: F32x8, _ c4: F32x8, _ c5: F32x8,
+    _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ cols: Int, _ n0: Int, _ e: Epilogue, _ residual: UnsafePointer<Float>?, rows: Int
+) {
     storeTail8(c0, c, cols, n0, e, residual)
     if rows > 1 { storeTail8(c1, c + ldc, cols, n0, e, residual.map { $0 + ldc }) }
     if rows > 2 { storeTail8(c2, c + 2 * ldc, cols, n0, e, residual.map { $0 + 2 * ldc }) }
