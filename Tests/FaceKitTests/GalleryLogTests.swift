@@ -151,7 +151,7 @@ import Testing
         try await g.save()
         #expect(Self.recordOffsets(try Data(contentsOf: url)).isEmpty, "save() leaves an empty log")
         try await g.remove("p1"); expected.remove(at: 1)
-        try await g.close()
+        await g.close()
         #expect(file.layout != nil)
         let (reader, readerFile) = try Self.open(url, writable: false)
         #expect(await reader.people.map(\.identifier) == expected)
