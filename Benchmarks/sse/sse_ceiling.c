@@ -27,53 +27,48 @@ static double cpu_seconds(void) {
     return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-/* The core clock, from a chain of dependent integer adds (one per cycle). */
-static double ghz(void) {
-    long n = 400000000, x = 0;
+/* The least thread CPU time of `rounds` runs of body(arg): every loop below is timed this way. */
+static double best_of(int rounds, void (*body)(void *), void *arg) {
     double best = 1e9;
-    for (int r = 0; r < 3; r++) {
+    for (int r = 0; r < rounds; r++) {
         double t = cpu_seconds();
-        for (long i = 0; i < n; i++) __asm__ volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0" : "+r"(x));
-        t = cpu_seconds() - t;
-        if (t < best) best = t;
-    }
-    return 4.0 * n / best / 1e9;
-}
-
-static double independent(long n) {
-    double best = 1e9;
-    for (int r = 0; r < 5; r++) {
-        double t = cpu_seconds();
-        for (long i = 0; i < n; i++)
-            __asm__ volatile(
-                "mulps %%xmm14,%%xmm0\n mulps %%xmm14,%%xmm1\n mulps %%xmm14,%%xmm2\n"
-                "mulps %%xmm14,%%xmm3\n mulps %%xmm14,%%xmm4\n mulps %%xmm14,%%xmm5\n"
-                "addps %%xmm15,%%xmm6\n addps %%xmm15,%%xmm7\n addps %%xmm15,%%xmm8\n"
-                "addps %%xmm15,%%xmm9\n addps %%xmm15,%%xmm10\n addps %%xmm15,%%xmm11\n"
-                ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11");
+        body(arg);
         t = cpu_seconds() - t;
         if (t < best) best = t;
     }
     return best;
 }
 
-static double products(long n) {
-    double best = 1e9;
-    for (int r = 0; r < 5; r++) {
-        double t = cpu_seconds();
-        for (long i = 0; i < n; i++)
-            __asm__ volatile(
-                "movaps %%xmm12,%%xmm13\n mulps %%xmm14,%%xmm13\n addps %%xmm13,%%xmm0\n"
-                "movaps %%xmm12,%%xmm13\n mulps %%xmm14,%%xmm13\n addps %%xmm13,%%xmm1\n"
-                "movaps %%xmm12,%%xmm13\n mulps %%xmm14,%%xmm13\n addps %%xmm13,%%xmm2\n"
-                "movaps %%xmm12,%%xmm13\n mulps %%xmm14,%%xmm13\n addps %%xmm13,%%xmm3\n"
-                "movaps %%xmm12,%%xmm13\n mulps %%xmm14,%%xmm13\n addps %%xmm13,%%xmm4\n"
-                "movaps %%xmm12,%%xmm13\n mulps %%xmm14,%%xmm13\n addps %%xmm13,%%xmm5\n"
-                ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm13");
-        t = cpu_seconds() - t;
-        if (t < best) best = t;
-    }
-    return best;
+/* n iterations of 4 dependent integer adds (one a cycle): the core clock. */
+static void integer_adds(void *arg) {
+    long n = *(long *)arg, x = 0;
+    for (long i = 0; i < n; i++) __asm__ volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0" : "+r"(x));
+}
+
+/* n iterations of 1: 6 mulps chains and 6 addps chains. */
+static void independent(void *arg) {
+    long n = *(long *)arg;
+    for (long i = 0; i < n; i++)
+        __asm__ volatile(
+            "mulps %%xmm14,%%xmm0\n mulps %%xmm14,%%xmm1\n mulps %%xmm14,%%xmm2\n"
+            "mulps %%xmm14,%%xmm3\n mulps %%xmm14,%%xmm4\n mulps %%xmm14,%%xmm5\n"
+            "addps %%xmm15,%%xmm6\n addps %%xmm15,%%xmm7\n addps %%xmm15,%%xmm8\n"
+            "addps %%xmm15,%%xmm9\n addps %%xmm15,%%xmm10\n addps %%xmm15,%%xmm11\n"
+            ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11");
+}
+
+/* n iterations of 2: 6 products in two-operand form. */
+static void products(void *arg) {
+    long n = *(long *)arg;
+    for (long i = 0; i < n; i++)
+        __asm__ volatile(
+            "movaps %%xmm12,%%xmm13\n mulps %%xmm14,%%xmm13\n addps %%xmm13,%%xmm0\n"
+            "movaps %%xmm12,%%xmm13\n mulps %%xmm14,%%xmm13\n addps %%xmm13,%%xmm1\n"
+            "movaps %%xmm12,%%xmm13\n mulps %%xmm14,%%xmm13\n addps %%xmm13,%%xmm2\n"
+            "movaps %%xmm12,%%xmm13\n mulps %%xmm14,%%xmm13\n addps %%xmm13,%%xmm3\n"
+            "movaps %%xmm12,%%xmm13\n mulps %%xmm14,%%xmm13\n addps %%xmm13,%%xmm4\n"
+            "movaps %%xmm12,%%xmm13\n mulps %%xmm14,%%xmm13\n addps %%xmm13,%%xmm5\n"
+            ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm13");
 }
 
 /* ab: [K][6] broadcast A values; w: [K][8] weights; c: 6 x 8 results. */
@@ -115,14 +110,29 @@ static void tile_fma(const float *a, const float *w, int k, float *c) {
     for (int i = 0; i < 12; i++) _mm256_store_ps(c + 8 * i, r[i]);
 }
 
+/* The GEMM operands of loops 3 and 4. */
+struct gemm { int k, panels; long reps; const float *w, *a; const __m128 *ab; float *c; };
+
+static void sse_tiles(void *arg) {
+    const struct gemm *g = arg;
+    for (long i = 0; i < g->reps; i++)
+        for (int p = 0; p < g->panels; p++) tile_sse(g->ab, g->w + p * g->k * 8, g->k, g->c + p * 48);
+}
+
+static void fma_tiles(void *arg) {
+    const struct gemm *g = arg;
+    for (long i = 0; i < g->reps; i++)
+        for (int p = 0; p < g->panels / 2; p++) tile_fma(g->a, g->w + p * g->k * 16, g->k, g->c + p * 96);
+}
+
 int main(void) {
-    double f = ghz();
-    long n = 50000000;
+    long clock_n = 400000000, n = 50000000;
+    double f = 4.0 * clock_n / best_of(3, integer_adds, &clock_n) / 1e9;
     printf("core clock: %.2f GHz (dependent integer adds)\n", f);
-    double t = independent(n);
+    double t = best_of(5, independent, &n);
     printf("1. SSE2 6 mulps + 6 addps, independent: %6.1f GFLOP/s, %.2f FP instructions per cycle\n",
            n * 12 * 4.0 / t / 1e9, n * 12.0 / t / 1e9 / f);
-    t = products(n);
+    t = best_of(5, products, &n);
     printf("2. SSE2 movaps + mulps + addps products: %6.1f GFLOP/s, %.2f instructions per cycle\n",
            n * 6 * 8.0 / t / 1e9, n * 18.0 / t / 1e9 / f);
 
@@ -133,27 +143,13 @@ int main(void) {
     float *c = aligned_alloc(64, (size_t)panels * 96 * sizeof(float));
     for (int i = 0; i < panels * k * 16; i++) w[i] = 0.5f;
     for (int i = 0; i < 6 * k; i++) { a[i] = 0.001f * i; ab[i] = _mm_set1_ps(0.001f * i); }
-    long reps = 100000;
-    double best = 1e9;
-    for (int r = 0; r < 5; r++) {
-        double s = cpu_seconds();
-        for (long i = 0; i < reps; i++)
-            for (int p = 0; p < panels; p++) tile_sse(ab, w + p * k * 8, k, c + p * 48);
-        s = cpu_seconds() - s;
-        if (s < best) best = s;
-    }
-    printf("3. SSE2 6x8 GEMM tile, K %d, in L1:    %6.1f GFLOP/s\n", k, reps * (double)panels * k * 96 / best / 1e9);
+    struct gemm g = {k, panels, 100000, w, a, ab, c};
+    t = best_of(5, sse_tiles, &g);
+    printf("3. SSE2 6x8 GEMM tile, K %d, in L1:    %6.1f GFLOP/s\n", k, g.reps * (double)panels * k * 96 / t / 1e9);
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        best = 1e9;
-        for (int r = 0; r < 5; r++) {
-            double s = cpu_seconds();
-            for (long i = 0; i < reps; i++)
-                for (int p = 0; p < panels / 2; p++) tile_fma(a, w + p * k * 16, k, c + p * 96);
-            s = cpu_seconds() - s;
-            if (s < best) best = s;
-        }
-        printf("4. AVX2+FMA 6x16 GEMM tile, K %d, in L1: %6.1f GFLOP/s\n", k, reps * (double)(panels / 2) * k * 192 / best / 1e9);
+        t = best_of(5, fma_tiles, &g);
+        printf("4. AVX2+FMA 6x16 GEMM tile, K %d, in L1: %6.1f GFLOP/s\n", k, g.reps * (double)(panels / 2) * k * 192 / t / 1e9);
     }
     printf("(check: %g)\n", c[0] + c[47]);
     return 0;
