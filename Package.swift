@@ -134,8 +134,8 @@ if Context.environment["FACEKIT_FUZZ"] != nil {
     let fuzzTargets: [(String, [Target.Dependency])] = [
         ("Image", ["FaceKitImage"]), ("EXIF", ["FaceKitImage"]), ("TFJS", ["FaceKitWeights"]),
         ("SafeTensors", ["FaceKitWeights"]), ("Gallery", ["FaceKit", "FaceKitSupport"]), ("Pairs", ["FaceKit"]),
-        // The HTTP service through its router in process (builds Hummingbird and SwiftNIO too).
-        ("HTTP", ["FaceKitServer", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        // The HTTP service's middleware and routes in process (builds Hummingbird and SwiftNIO too).
+        ("HTTP", ["FaceKitServer", .product(name: "Hummingbird", package: "hummingbird")]),
     ]
     package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/Targets/FuzzDriver"))
     for (name, dependencies) in fuzzTargets {

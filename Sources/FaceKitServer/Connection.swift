@@ -3,10 +3,11 @@
 // worker is skipped, and the channel, so that a body that takes too long can be cut off.
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 
 /// The request context of the service's routes: Hummingbird's core context and the channel
-/// the request came on (nil under the router test framework, which has no socket).
+/// the request came on (nil for a request handled in process, which has no socket).
 struct ServerRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     let channel: (any Channel)?
@@ -15,6 +16,17 @@ struct ServerRequestContext: RequestContext {
         coreContext = .init(source: source)
         channel = source.channel
     }
+
+    /// A context without a connection (``FaceKitServer/inProcessResponder()``).
+    init(logger: Logger) {
+        coreContext = .init(source: InProcessSource(logger: logger))
+        channel = nil
+    }
+}
+
+/// The context source of a request handled in process: a logger and nothing else.
+struct InProcessSource: RequestContextSource {
+    let logger: Logger
 }
 
 /// Whether a connection's client has gone. Set from the channel's event loop, read from the

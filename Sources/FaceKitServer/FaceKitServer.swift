@@ -92,10 +92,8 @@ public final class FaceKitServer: Sendable {
     ///
     /// - Parameter onServerRunning: Called with the bound port once the server listens.
     public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let router = Router(context: ServerRequestContext.self)
-        router.add(middleware: RequestMiddleware(server: self))
+        let router = router()
         let departures = self.departures
-        addRoutes(to: router)
         let idle = configuration.idleTimeout.components
         return Application(
             router: router,
@@ -123,6 +121,24 @@ public final class FaceKitServer: Sendable {
         return ServiceGroup(configuration: .init(
             services: [.init(service: closer), .init(service: app)],
             gracefulShutdownSignals: signals, logger: logger))
+    }
+
+    /// The routes behind the service's middleware: what ``application(onServerRunning:)`` serves.
+    func router() -> Router<ServerRequestContext> {
+        let router = Router(context: ServerRequestContext.self)
+        router.add(middleware: RequestMiddleware(server: self))
+        addRoutes(to: router)
+        return router
+    }
+
+    /// The application's middleware and routes without a server: a request handled in process,
+    /// as a connection's request would be, but with no connection behind its context (so the
+    /// body time limit and the client-gone check do not apply). A thrown error is an error the
+    /// middleware did not turn into an answer. For the HTTP fuzz target (Fuzz/Targets/FuzzHTTP).
+    package func inProcessResponder() -> @Sendable (Request) async throws -> Response {
+        let responder = router().buildResponder()
+        let logger = self.logger
+        return { request in try await responder.respond(to: request, context: ServerRequestContext(logger: logger)) }
     }
 
     // MARK: Routes

@@ -1,7 +1,8 @@
 // libFuzzer target: HTTP request handling of `facekit serve`. Each input becomes one request
 // passed in process through FaceKitServer's whole application (its middleware, routes, JSON
-// and multipart readers, image decoding and, for images that decode, the networks) with
-// Hummingbird's router test framework: no socket, no server. The service runs over an
+// and multipart readers, image decoding and, for images that decode, the networks) by
+// `FaceKitServer.inProcessResponder()`: no socket, no server, and no HummingbirdTesting (whose
+// HTTP client would bring SwiftNIO's TLS and BoringSSL into the instrumented build). The service runs over an
 // in-memory gallery, writes need the bearer token `fuzz-token`, and bodies are limited to
 // 1 MiB and images to 1 megapixel so that an execution stays short.
 //
@@ -17,17 +18,14 @@ import FaceKit
 import FaceKitServer
 import Foundation
 import FuzzDriver
-import HTTPTypes
 import Hummingbird
-import HummingbirdTesting
 import Logging
-import NIOCore
 
-/// The router test client, set once the application is up.
-nonisolated(unsafe) var activeClient: (any TestClientProtocol)?
+/// The service's in-process handler, set once the service is up.
+nonisolated(unsafe) var activeResponder: (@Sendable (Request) async throws -> Response)?
 
 func fuzzHTTP(_ pointer: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    guard let client = activeClient else { fatalError("the HTTP fuzz target has no client") }
+    guard let respond = activeResponder else { fatalError("the HTTP fuzz target has no responder") }
     let bytes = pointer.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
     var lines: [[UInt8]] = []
     var position = 0
@@ -58,13 +56,18 @@ func fuzzHTTP(_ pointer: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     let body = bodyStart < bytes.count ? ByteBuffer(bytes: bytes[bodyStart...]) : nil
 
+    if let body { headers[.contentLength] = String(body.readableBytes) }
+    let request = Request(head: HTTPRequest(method: method, scheme: "http", authority: "localhost", path: uri, headerFields: headers),
+                          body: RequestBody(buffer: body ?? ByteBuffer()))
+
     let outcome = Outcome()
     let done = DispatchSemaphore(value: 0)
-    let request = (uri, method, headers, body)
     Task.detached {
         do {
-            let response = try await client.execute(uri: request.0, method: request.1, headers: request.2, body: request.3)
-            outcome.set(.answered(response.status, String(buffer: response.body)))
+            let response = try await respond(request)
+            let collector = BodyCollector()
+            try await response.body.write(collector)
+            outcome.set(.answered(response.status, String(buffer: collector.box.buffer)))
         } catch {
             outcome.set(.failed("\(error)"))
         }
@@ -90,6 +93,17 @@ func fuzzHTTP(_ pointer: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
+/// Collects a response body.
+struct BodyCollector: ResponseBodyWriter {
+    final class Box: @unchecked Sendable { var buffer = ByteBuffer() }
+    let box = Box()
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        var buffer = buffer
+        box.buffer.writeBuffer(&buffer)
+    }
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}
+
 /// What one request got.
 enum Answer: Sendable { case answered(HTTPResponse.Status, String), failed(String) }
 
@@ -101,9 +115,8 @@ final class Outcome: @unchecked Sendable {
     var value: Answer? { lock.withLock { stored } }
 }
 
-/// Starts the application under the router test framework on a detached task (main.swift's
-/// top level is on the main actor, which libFuzzer's loop then blocks) and keeps its client for
-/// the callbacks; the task never returns (libFuzzer exits the process).
+/// Makes the service on a detached task (main.swift's top level is on the main actor, which
+/// libFuzzer's loop then blocks) and keeps its in-process handler for the callbacks.
 func startService() -> String? {
     let ready = DispatchSemaphore(value: 0)
     let failure = Outcome()
@@ -121,11 +134,8 @@ func startService() -> String? {
             logger.logLevel = .critical
             let server = FaceKitServer(configuration: configuration, recognizer: try await FaceRecognizer(),
                                        index: try FaceGallery(storage: InMemoryGalleryStorage()), logger: logger)
-            try await server.application().test(.router) { client in
-                activeClient = client
-                ready.signal()
-                while true { try await Task.sleep(for: .seconds(3600)) }
-            }
+            activeResponder = server.inProcessResponder()
+            ready.signal()
         } catch {
             failure.set(.failed("\(error)"))
             ready.signal()
