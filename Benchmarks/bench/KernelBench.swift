@@ -31,7 +31,7 @@ func kernelCases(_ kernels: KernelConfiguration) throws -> [KernelCase] {
         let output = Tensor(shape: TensorShape(1, h, w, n))
         let slopes = randomTensor(TensorShape(1, 1, 1, n))
         let macs: Int = h * w * k * n
-        cases.append(KernelCase(kernel: "f32-gemm-\(weights.panelWidth == 24 ? "3x24" : "6x\(weights.panelWidth)") pointwise+prelu", shape: "\(h)x\(w)x\(k)->\(n)\(note)", flops: 2.0 * Double(macs)) { t in
+        cases.append(KernelCase(kernel: "f32-gemm-\(weights.rowTile)x\(weights.panelWidth) pointwise+prelu", shape: "\(h)x\(w)x\(k)->\(n)\(note)", flops: 2.0 * Double(macs)) { t in
             try PointwiseConv.run(input: input, weights: weights, output: output, activation: .prelu(slopes: slopes), threads: t)
         })
     }

@@ -6,14 +6,14 @@ extension KernelTests {
     @Suite struct Pointwise {
         /// The GEMM micro-kernel tester (as XNNPACK's GemmMicrokernelTester): M across the
         /// 3- and 6-row tiles (1 … 3 tiles + 1: partial tiles of every height), N below, at and
-        /// above each panel width (16 and 24, 32 for the AVX-512 layout, 8 for SSE2) up to 3 panels + 1,
+        /// above each panel width (16, 24 and 32; 32 for the AVX-512 layout, 8 for SSE2) up to 3 panels + 1,
         /// K across small and vector-sized values; tolerance grows with K.
         @Test("f32-gemm over tile edges in M, N and K matches the nested-loop reference", arguments: KernelRun.all)
         func tileEdges(run: KernelRun) throws {
             try run {
                 var rng = SeededRandom(seed: 17)
                 let ms = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 18, 19]
-                let ns = [1, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 47, 48, 49, 65, 72, 97]
+                let ns = [1, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 47, 48, 49, 64, 65, 72, 96, 97, 128]
                 let ks = [1, 2, 3, 8, 17, 64]
                 var widths = Set<Int>()
                 for m in ms {
@@ -31,15 +31,15 @@ extension KernelTests {
                         }
                     }
                 }
-                // Every tile the variant has was exercised: 6x16 and 3x24 (8 lanes), 6x32 (16
-                // lanes), or 6x8 alone (x86-64 baseline: SSE2's 16 registers).
+                // Every tile the variant has was exercised: 6x16, 3x24 and on x86-64 3x32 (8
+                // lanes), 6x32 (16 lanes), or 6x8 alone (x86-64 baseline: SSE2's 16 registers).
                 #if arch(x86_64)
-                let sse2 = run.kernels.name == "baseline"
+                let sse2 = run.kernels.name == "baseline", eightLane: Set<Int> = [16, 24, 32]
                 #else
-                let sse2 = false
+                let sse2 = false, eightLane: Set<Int> = [16, 24]
                 #endif
                 let expected: Set<Int> = run.kernels.name.contains("avx512") || run.kernels.name.hasSuffix("-wide") ? [32]
-                    : sse2 ? [8] : [16, 24]
+                    : sse2 ? [8] : eightLane
                 #expect(widths == expected)
             }
         }

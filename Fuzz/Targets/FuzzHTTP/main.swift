@@ -18,6 +18,7 @@ import FaceKit
 import FaceKitServer
 import Foundation
 import FuzzDriver
+import HTTPTypes
 import Hummingbird
 import Logging
 

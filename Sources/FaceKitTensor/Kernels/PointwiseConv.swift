@@ -9,7 +9,7 @@ import FaceKitKernelABI
 // Packed layout (XNNPACK style): panels of W output channels, each [W bias][K × W weights],
 // zero-padded past N; W is chosen per layer by the kernel configuration (16 for the 8-lane
 // f32-gemm 6x16 of the baseline and AVX2 variants, 24 for their 3x24 where N is a multiple of
-// 24, 32 for AVX-512's 16-lane 6x32). The
+// 24, 32 for AVX2's 3x32 where N is a multiple of 32 and for AVX-512's 16-lane 6x32). The
 // micro-kernels live in `MicroKernels/Source/GEMM.swift`; this file packs, validates and splits
 // the work between threads.
 
@@ -23,8 +23,8 @@ public struct PackedPointwiseWeights: Sendable {
     public let kernels: KernelConfiguration
     /// Panel width in output channels (chosen for N by the configuration).
     public let panelWidth: Int
-    /// Rows of the input per GEMM tile.
-    let rowTile: Int
+    /// Rows of the input per GEMM tile (the micro-kernel is f32-gemm `rowTile`x`panelWidth`).
+    public let rowTile: Int
     let panels: Int
     let storage: AlignedBuffer
 

@@ -15,22 +15,38 @@
 //                24-channel layers, which 16-wide panels would fill to 75 %). A 4×24 tile
 //                needs 12 accumulators + 3 weights + 1 broadcast = all 16 AVX2 registers, and
 //                the compiler spilled an accumulator to the stack in the inner loop.
+// f32-gemm 3x32 (8 lanes, x86-64 with FMA): a 3×32 tile in 12 of AVX2's 16 registers, for N =
+//                32, 64, … (every layer of the embedder): a k step broadcasts 3 A values and
+//                loads 4 weight vectors for 12 multiply-adds, where 6x16 broadcasts 6 and loads
+//                2. A broadcast from memory costs a load and a shuffle on these CPUs; in L1, a
+//                3x32 tile ran at 83–85 GFLOP/s and 6x16 at 72–81 (Benchmarks/sse/gemm_tiles.c).
 // f32-gemm 6x32 (16 lanes: AVX-512): a 6×32 tile in 12 of the 32 zmm registers; a last panel
 //                with at most 16 real columns runs its first half.
 // A partial tile of fewer rows runs the full-height kernel with its row pointers clamped to
 // the last real row (results of the missing rows are not stored); a single row runs a 1-row kernel.
 import FaceKitKernelABI
 
-/// The panel width for N output channels: 24 where it wastes fewer columns than 16 (8-lane
-/// variants), else 16; 32 for the 16-lane AVX-512 layout; always 8 on x86-64 baseline (SSE2).
+/// The panel width for N output channels: 32 for the 16-lane AVX-512 layout; always 8 on
+/// x86-64 baseline (SSE2); else (8 lanes) the width of 16, 24 and, on x86-64, 32 that wastes the
+/// fewest columns, 32 before 16 before 24 when they tie.
 func f32GEMMPanelWidth(outputChannels n: Int, wide: Bool) -> Int {
     if wide { return 32 }
     #if arch(x86_64) && !FACEKIT_FMA
     return 8
     #else
     let waste16 = (n + 15) / 16 * 16 - n, waste24 = (n + 23) / 24 * 24 - n
+    #if arch(x86_64)
+    let waste32 = (n + 31) / 32 * 32 - n
+    if waste32 <= min(waste16, waste24) { return 32 }
+    #endif
     return waste24 < waste16 ? 24 : 16
     #endif
+}
+
+/// Rows of the tile that runs panels of `width` channels: 3 for 24 and for 32 on 8 lanes (3x24,
+/// 3x32), else 6 (6x8, 6x16, and 6x32 on 16 lanes).
+func f32GEMMRowTile(panelWidth width: Int, wide: Bool) -> Int {
+    width == 24 || (width == 32 && !wide) ? 3 : 6
 }
 
 /// 8-lane f32 GEMM: row tiles `rowBlocks` × panels `panels` (panel outer: the panel stays in
@@ -38,6 +54,7 @@ func f32GEMMPanelWidth(outputChannels n: Int, wide: Bool) -> Int {
 func f32GEMM8Lane(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<Int>) {
     switch g.panelWidth {
     case 24: f32GEMM3x24(g, rowBlocks, panels)
+    case 32: f32GEMM3x32(g, rowBlocks, panels)
     case 8:
         #if arch(x86_64) && !FACEKIT_FMA
         if g.k <= f32GEMMBroadcastMaxK, panels.count > 1, #available(macOS 26.0, iOS 26.0, *) { return f32GEMM6x8SSE2(g, rowBlocks, panels) }
@@ -170,6 +187,24 @@ func f32GEMM3x24(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<In
     }
 }
 
+/// f32-gemm 3x32 over panels of 32 columns, row tiles of 3.
+func f32GEMM3x32(_ g: GEMMArguments, _ rowBlocks: Range<Int>, _ panels: Range<Int>) {
+    let k = g.k, n = g.n, stride = 32 * (k + 1)
+    for panel in panels {
+        let packed = g.packed + panel * stride
+        let n0 = panel * 32, cols = min(32, n - n0)
+        for block in rowBlocks {
+            let m0 = block * 3, rows = min(3, g.m - m0)
+            let c = g.c + m0 * n + n0, r = g.residual.map { $0 + m0 * n + n0 }
+            if rows >= 2 {
+                f32GEMMTile3x32(g.a + m0 * k, k, packed, c, n, cols, n0, g.epilogue, r, rows: rows)
+            } else if rows == 1 {
+                f32GEMMTile1x32Narrow(g.a + m0 * k, k, packed, c, cols, n0, g.epilogue, r)
+            }
+        }
+    }
+}
+
 // The row stores keep a full row inline and move partial rows out of line: inlined whole, their
 // scalar tails made them too big, the compiler called them instead, and every tile row's store
 // became a call.
@@ -285,17 +320,17 @@ func f32GEMMTile6x16(
     // 64x64x24->28 block about as much as its multiply-adds.)
     var tile = (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
     withUnsafeBytes(of: &tile) { buffer in
-        storeTile16(buffer.baseAddress!.assumingMemoryBound(to: Float.self), rows: rows, cols: cols, c, ldc, n0, e, residual)
+        storeTile(buffer.baseAddress!.assumingMemoryBound(to: Float.self), width: 16, rows: rows, cols: cols, c, ldc, n0, e, residual)
     }
 }
 
-/// Stores rows `0 ..< rows`, columns `0 ..< cols` (≤ 16) of a 6×16 tile kept row by row at `t`,
-/// through the epilogue: 8, then 4 columns as vectors, the rest one at a time.
+/// Stores rows `0 ..< rows`, columns `0 ..< cols` (≤ `width`) of a tile `width` floats wide kept
+/// row by row at `t`, through the epilogue: 8, then 4 columns as vectors, the rest one at a time.
 @inline(never)
-func storeTile16(_ t: UnsafePointer<Float>, rows: Int, cols: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ n0: Int,
-                 _ e: Epilogue, _ residual: UnsafePointer<Float>?) {
+func storeTile(_ t: UnsafePointer<Float>, width: Int, rows: Int, cols: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ n0: Int,
+               _ e: Epilogue, _ residual: UnsafePointer<Float>?) {
     for i in 0..<rows {
-        let v = t + 16 * i, out = c + i * ldc, r = residual.map { $0 + i * ldc }
+        let v = t + width * i, out = c + i * ldc, r = residual.map { $0 + i * ldc }
         var j = 0
         while j + 8 <= cols {
             store8x(load8(v + j), out + j, n0 + j, e, r.map { $0 + j })
@@ -402,6 +437,54 @@ func f32GEMMTile3x24(
     if rows > 2 { storeRow24(c20, c21, c22, c + 2 * ldc, cols, n0, e, residual.map { $0 + 2 * ldc }) }
 }
 
+/// 3 rows × 32 columns in 12 registers: each k step 3 broadcasts and 4 weight vectors, each
+/// weight vector used by the 3 rows as soon as it is loaded (so that 12 accumulators, 3
+/// broadcasts and 1 weight vector fit AVX2's 16 registers).
+@inline(__always)
+func f32GEMMTile3x32(
+    _ a: UnsafePointer<Float>, _ k: Int, _ packed: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+    _ ldc: Int, _ cols: Int, _ n0: Int, _ e: Epilogue, _ residual: UnsafePointer<Float>?, rows: Int
+) {
+    let b0 = load8(packed), b1 = load8(packed + 8), b2 = load8(packed + 16), b3 = load8(packed + 24)
+    var c00 = b0, c01 = b1, c02 = b2, c03 = b3, c10 = b0, c11 = b1, c12 = b2, c13 = b3, c20 = b0, c21 = b1, c22 = b2, c23 = b3
+    var w = packed + 32
+    let a0 = a, a1 = a + min(1, rows - 1) * k, a2 = a + min(2, rows - 1) * k
+    for kk in 0..<k {
+        let x0 = F32x8(repeating: a0[kk]), x1 = F32x8(repeating: a1[kk]), x2 = F32x8(repeating: a2[kk])
+        var t = load8(w); c00 = madd(c00, x0, t); c10 = madd(c10, x1, t); c20 = madd(c20, x2, t)
+        t = load8(w + 8); c01 = madd(c01, x0, t); c11 = madd(c11, x1, t); c21 = madd(c21, x2, t)
+        t = load8(w + 16); c02 = madd(c02, x0, t); c12 = madd(c12, x1, t); c22 = madd(c22, x2, t)
+        t = load8(w + 24); c03 = madd(c03, x0, t); c13 = madd(c13, x1, t); c23 = madd(c23, x2, t)
+        w += 32
+    }
+    if rows == 3 && cols == 32 && e.kind != .sigmoid {
+        // A full tile: the residual, the activation decided once (PReLU's slopes loaded once), stores.
+        if let r = residual {
+            c00 += load8(r); c01 += load8(r + 8); c02 += load8(r + 16); c03 += load8(r + 24)
+            c10 += load8(r + ldc); c11 += load8(r + ldc + 8); c12 += load8(r + ldc + 16); c13 += load8(r + ldc + 24)
+            c20 += load8(r + 2 * ldc); c21 += load8(r + 2 * ldc + 8); c22 += load8(r + 2 * ldc + 16); c23 += load8(r + 2 * ldc + 24)
+        }
+        if e.kind != .identity {
+            let prelu = e.kind == .prelu, relu = e.kind == .relu
+            let s0 = prelu ? load8(e.slopes! + n0) : F32x8(), s1 = prelu ? load8(e.slopes! + n0 + 8) : F32x8()
+            let s2 = prelu ? load8(e.slopes! + n0 + 16) : F32x8(), s3 = prelu ? load8(e.slopes! + n0 + 24) : F32x8()
+            c00 = negativeScaled(c00, s0, relu); c01 = negativeScaled(c01, s1, relu); c02 = negativeScaled(c02, s2, relu); c03 = negativeScaled(c03, s3, relu)
+            c10 = negativeScaled(c10, s0, relu); c11 = negativeScaled(c11, s1, relu); c12 = negativeScaled(c12, s2, relu); c13 = negativeScaled(c13, s3, relu)
+            c20 = negativeScaled(c20, s0, relu); c21 = negativeScaled(c21, s1, relu); c22 = negativeScaled(c22, s2, relu); c23 = negativeScaled(c23, s3, relu)
+        }
+        store8(c00, c); store8(c01, c + 8); store8(c02, c + 16); store8(c03, c + 24)
+        store8(c10, c + ldc); store8(c11, c + ldc + 8); store8(c12, c + ldc + 16); store8(c13, c + ldc + 24)
+        store8(c20, c + 2 * ldc); store8(c21, c + 2 * ldc + 8); store8(c22, c + 2 * ldc + 16); store8(c23, c + 2 * ldc + 24)
+        return
+    }
+    // A partial tile (fewer rows or columns, or a sigmoid): the 12 vectors go to a stack tile
+    // and one out-of-line call stores its rows.
+    var tile = (c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23)
+    withUnsafeBytes(of: &tile) { buffer in
+        storeTile(buffer.baseAddress!.assumingMemoryBound(to: Float.self), width: 32, rows: rows, cols: cols, c, ldc, n0, e, residual)
+    }
+}
+
 @inline(__always)
 func f32GEMMTile1x16(
     _ a: UnsafePointer<Float>, _ k: Int, _ packed: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
@@ -415,6 +498,24 @@ func f32GEMMTile1x16(
         w += 16
     }
     storeRow16(lo, hi, c, cols, n0, e, residual)
+}
+
+/// One row × 32 columns in 4 8-lane accumulators (a single row: the fully connected layers of
+/// one image).
+@inline(__always)
+func f32GEMMTile1x32Narrow(
+    _ a: UnsafePointer<Float>, _ k: Int, _ packed: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+    _ cols: Int, _ n0: Int, _ e: Epilogue, _ residual: UnsafePointer<Float>?
+) {
+    var v0 = load8(packed), v1 = load8(packed + 8), v2 = load8(packed + 16), v3 = load8(packed + 24)
+    var w = packed + 32
+    for kk in 0..<k {
+        let x = F32x8(repeating: a[kk])
+        v0 = madd(v0, x, load8(w)); v1 = madd(v1, x, load8(w + 8)); v2 = madd(v2, x, load8(w + 16)); v3 = madd(v3, x, load8(w + 24))
+        w += 32
+    }
+    storeRow16(v0, v1, c, min(cols, 16), n0, e, residual)
+    if cols > 16 { storeRow16(v2, v3, c + 16, cols - 16, n0 + 16, e, residual.map { $0 + 16 }) }
 }
 
 /// f32-gemm 6x32 for 16-lane vectors (the AVX-512 configuration): as `f32GEMM6x16` with

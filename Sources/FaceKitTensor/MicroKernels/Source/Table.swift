@@ -12,7 +12,7 @@ let isaName = "baseline"
 #endif
 
 /// The micro-kernels of this module. `wideGEMM` selects the 16-lane f32-gemm 6x32 (panels of
-/// 32 channels) instead of the 8-lane 6x16 and 3x24; the AVX-512 configuration uses it, and tests run
+/// 32 channels) instead of the 8-lane 6x16, 3x24 and 3x32; the AVX-512 configuration uses it, and tests run
 /// it from the AVX2 module too, so its logic is checked on CPUs without AVX-512.
 ///
 /// Call it only on a CPU that has this module's instruction set.
@@ -20,7 +20,7 @@ public func microKernelTable(wideGEMM: Bool) -> MicroKernelTable {
     let gemm: @Sendable (GEMMArguments, Range<Int>, Range<Int>) -> Void = wideGEMM ? f32GEMM6x32 : f32GEMM8Lane
     let tile: @Sendable (Int) -> (panelWidth: Int, rows: Int) = { n in
         let width = f32GEMMPanelWidth(outputChannels: n, wide: wideGEMM)
-        return (width, width == 24 ? 3 : 6)   // 6x16, 6x8 and 6x32 tiles have 6 rows
+        return (width, f32GEMMRowTile(panelWidth: width, wide: wideGEMM))
     }
     let name = isaName + (wideGEMM && isaName != "avx512" ? "-wide" : "")
     return MicroKernelTable(
