@@ -128,19 +128,29 @@ let package = Package(
 )
 
 // libFuzzer targets (Fuzz/README.md): declared only when FACEKIT_FUZZ is set, which `Fuzz/run`
-// does, with the fuzzer and sanitizer flags on its own command line, in .build-fuzz.
-// An ordinary build, a consumer's and `swift test` never see them.
+// does, in .build-fuzz. FaceKit's own Swift targets are then compiled with libFuzzer's coverage
+// and AddressSanitizer (-sanitize=fuzzer,address), except the micro-kernel modules (arithmetic,
+// no parsing: instrumented, the networks behind the HTTP target ran some 20 times slower), and
+// the fuzz executables link libFuzzer and the sanitizer runtime; dependencies (swift-crypto,
+// SwiftNIO, Hummingbird) are built plain. An ordinary build, a consumer's and `swift test`
+// never see any of it.
 if Context.environment["FACEKIT_FUZZ"] != nil {
+    let fuzzFlags = ["-sanitize=fuzzer,address"]
+    for target in package.targets where (target.type == .regular || target.type == .executable) && !target.name.hasPrefix("FaceKitKernels") {
+        if target.name.hasPrefix("C") { continue }   // C targets (codecs, cpuid) stay plain, as the system's libraries are
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(fuzzFlags)]
+    }
     let fuzzTargets: [(String, [Target.Dependency])] = [
         ("Image", ["FaceKitImage"]), ("EXIF", ["FaceKitImage"]), ("TFJS", ["FaceKitWeights"]),
         ("SafeTensors", ["FaceKitWeights"]), ("Gallery", ["FaceKit", "FaceKitSupport"]), ("Pairs", ["FaceKit"]),
         // The HTTP service's middleware and routes in process (builds Hummingbird and SwiftNIO too).
         ("HTTP", ["FaceKitServer", .product(name: "Hummingbird", package: "hummingbird")]),
     ]
-    package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/Targets/FuzzDriver"))
+    package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/Targets/FuzzDriver", swiftSettings: [.unsafeFlags(fuzzFlags)]))
     for (name, dependencies) in fuzzTargets {
         package.targets.append(.executableTarget(
-            name: "Fuzz\(name)", dependencies: dependencies + ["FuzzDriver"], path: "Fuzz/Targets/Fuzz\(name)"))
+            name: "Fuzz\(name)", dependencies: dependencies + ["FuzzDriver"], path: "Fuzz/Targets/Fuzz\(name)",
+            swiftSettings: [.unsafeFlags(fuzzFlags)], linkerSettings: [.unsafeFlags(fuzzFlags)]))
     }
 }
 
