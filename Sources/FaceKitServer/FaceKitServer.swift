@@ -341,8 +341,10 @@ public final class FaceKitServer: Sendable {
         return value == value.rounded() ? String(Int(value)) : String(format: "%.3g", value)
     }
 
+    /// The Content-Type's media type, without parameters, lowercased ("" for a value that is
+    /// empty or only parameters, such as ";": split on ";", such a value has no first part).
     static func mediaType(_ request: Request) -> String? {
-        request.headers[.contentType].map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() }
+        request.headers[.contentType].map { $0.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces).lowercased() }
     }
 
     static let imageTypes: Set<String> = ["image/jpeg", "image/jpg", "image/png", "image/webp", "application/octet-stream"]
@@ -401,7 +403,7 @@ public final class FaceKitServer: Sendable {
         }
         if let type, !Self.imageTypes.contains(type) {
             throw APIError(.unsupportedMediaType, "unsupported_media_type",
-                           "send the image as image/jpeg, image/png, image/webp or multipart/form-data; got \(type)")
+                           "send the image as image/jpeg, image/png, image/webp or multipart/form-data; got \(type.isEmpty ? "a Content-Type without a media type" : type)")
         }
         if let count, count != 1 {
             throw APIError(.badRequest, "missing_image", "this route takes \(count) images: send multipart/form-data with parts \(names?.joined(separator: ", ") ?? "")")

@@ -244,6 +244,11 @@ struct ServerTests {
         expectCode(try await s.postImage("/v1/detect", Array("just some text, not an image".utf8), type: "text/plain"), 415, "unsupported_media_type")
         expectCode(try await s.postImage("/v1/detect", biden, type: "application/json"), 415, "unsupported_media_type")
         expectCode(try await s.postImage("/v1/detect", Array("GIF89a not really".utf8)), 415, "unsupported_image_format")
+        // A Content-Type of parameters only: ";" trapped the server (an empty split indexed [0]),
+        // found by the HTTP fuzz target (its input is Fuzz/corpus/http/crash-content-type-parameters-only).
+        expectCode(try await s.postImage("/v1/detect", biden, type: ";"), 415, "unsupported_media_type")
+        expectCode(try await s.postImage("/v1/embed", biden, type: " ; charset=utf-8"), 415, "unsupported_media_type")
+        expectCode(try await s.postImage("/v1/people/a/faces", biden, type: ";", token: token), 415, "unsupported_media_type")
         expectCode(try await s.postImage("/v1/detect", [UInt8](repeating: 0xFF, count: (4 << 20) + 1)), 413, "body_too_large")
         expectCode(try await s.postImage("/v1/detect", try Photos.jpegBomb), 413, "image_too_large")
         expectCode(try await s.postImage("/v1/embed", try Photos.jpegBomb), 413, "image_too_large")
