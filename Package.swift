@@ -136,8 +136,9 @@ let package = Package(
 // never see any of it.
 if Context.environment["FACEKIT_FUZZ"] != nil {
     let fuzzFlags = ["-sanitize=fuzzer,address"]
-    for target in package.targets where (target.type == .regular || target.type == .executable) && !target.name.hasPrefix("FaceKitKernels") {
-        if target.name.hasPrefix("C") { continue }   // C targets (codecs, cpuid) stay plain, as the system's libraries are
+    // Not the C targets (codecs, cpuid): they stay plain, as the system's libraries are.
+    let plain = { (name: String) in name.hasPrefix("FaceKitKernels") || name.hasPrefix("C") }
+    for target in package.targets where [.regular, .executable].contains(target.type) && !plain(target.name) {
         target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(fuzzFlags)]
     }
     let fuzzTargets: [(String, [Target.Dependency])] = [
