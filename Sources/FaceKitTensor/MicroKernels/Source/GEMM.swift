@@ -18,8 +18,9 @@
 // f32-gemm 3x32 (8 lanes, x86-64 with FMA): a 3×32 tile in 12 of AVX2's 16 registers, for N =
 //                32, 64, … (every layer of the embedder): a k step broadcasts 3 A values and
 //                loads 4 weight vectors for 12 multiply-adds, where 6x16 broadcasts 6 and loads
-//                2. A broadcast from memory costs a load and a shuffle on these CPUs; in L1, a
-//                3x32 tile ran at 83–85 GFLOP/s and 6x16 at 72–81 (Benchmarks/sse/gemm_tiles.c).
+//                2. A broadcast from memory costs a load and a shuffle on these CPUs. `bench
+//                kernels` on the embedder's shapes: 80–88 % of the FMA peak against 64–81 % for
+//                6x16 (Zen 3; the tile shapes in C: Benchmarks/sse/gemm_tiles.c).
 // f32-gemm 6x32 (16 lanes: AVX-512): a 6×32 tile in 12 of the 32 zmm registers; a last panel
 //                with at most 16 real columns runs its first half.
 // A partial tile of fewer rows runs the full-height kernel with its row pointers clamped to
