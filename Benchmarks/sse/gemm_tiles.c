@@ -21,24 +21,28 @@ static float A[48 * 512] __attribute__((aligned(64)));
 static float B[2 * 1024 * 33] __attribute__((aligned(64)));
 static float C[48 * 256] __attribute__((aligned(64)));
 
-__attribute__((noinline)) static void t6x16(const float *a, const float *w, float *c, int k, int ldc) {
+/* 6x16: row r's value at step i is a[r * rs + i * ks] (row-major A: rs = k, ks = 1; A packed
+ * k-major: rs = 1, ks = 6, the 6 broadcasts of a step from one line). */
+static inline __attribute__((always_inline)) void t6x16_strided(const float *a, long rs, long ks, const float *w, float *c, int k, int ldc) {
     __m256 c00 = _mm256_load_ps(w), c01 = _mm256_load_ps(w + 8);
     __m256 c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01, c40 = c00, c41 = c01, c50 = c00, c51 = c01;
     w += 16;
     for (int i = 0; i < k; i++) {
         __m256 wl = _mm256_load_ps(w), wh = _mm256_load_ps(w + 8), x;
-        x = _mm256_broadcast_ss(a + i); c00 = _mm256_fmadd_ps(x, wl, c00); c01 = _mm256_fmadd_ps(x, wh, c01);
-        x = _mm256_broadcast_ss(a + k + i); c10 = _mm256_fmadd_ps(x, wl, c10); c11 = _mm256_fmadd_ps(x, wh, c11);
-        x = _mm256_broadcast_ss(a + 2 * k + i); c20 = _mm256_fmadd_ps(x, wl, c20); c21 = _mm256_fmadd_ps(x, wh, c21);
-        x = _mm256_broadcast_ss(a + 3 * k + i); c30 = _mm256_fmadd_ps(x, wl, c30); c31 = _mm256_fmadd_ps(x, wh, c31);
-        x = _mm256_broadcast_ss(a + 4 * k + i); c40 = _mm256_fmadd_ps(x, wl, c40); c41 = _mm256_fmadd_ps(x, wh, c41);
-        x = _mm256_broadcast_ss(a + 5 * k + i); c50 = _mm256_fmadd_ps(x, wl, c50); c51 = _mm256_fmadd_ps(x, wh, c51);
-        w += 16;
+        x = _mm256_broadcast_ss(a); c00 = _mm256_fmadd_ps(x, wl, c00); c01 = _mm256_fmadd_ps(x, wh, c01);
+        x = _mm256_broadcast_ss(a + rs); c10 = _mm256_fmadd_ps(x, wl, c10); c11 = _mm256_fmadd_ps(x, wh, c11);
+        x = _mm256_broadcast_ss(a + 2 * rs); c20 = _mm256_fmadd_ps(x, wl, c20); c21 = _mm256_fmadd_ps(x, wh, c21);
+        x = _mm256_broadcast_ss(a + 3 * rs); c30 = _mm256_fmadd_ps(x, wl, c30); c31 = _mm256_fmadd_ps(x, wh, c31);
+        x = _mm256_broadcast_ss(a + 4 * rs); c40 = _mm256_fmadd_ps(x, wl, c40); c41 = _mm256_fmadd_ps(x, wh, c41);
+        x = _mm256_broadcast_ss(a + 5 * rs); c50 = _mm256_fmadd_ps(x, wl, c50); c51 = _mm256_fmadd_ps(x, wh, c51);
+        w += 16; a += ks;
     }
     _mm256_storeu_ps(c, c00); _mm256_storeu_ps(c + 8, c01); _mm256_storeu_ps(c + ldc, c10); _mm256_storeu_ps(c + ldc + 8, c11);
     _mm256_storeu_ps(c + 2 * ldc, c20); _mm256_storeu_ps(c + 2 * ldc + 8, c21); _mm256_storeu_ps(c + 3 * ldc, c30); _mm256_storeu_ps(c + 3 * ldc + 8, c31);
     _mm256_storeu_ps(c + 4 * ldc, c40); _mm256_storeu_ps(c + 4 * ldc + 8, c41); _mm256_storeu_ps(c + 5 * ldc, c50); _mm256_storeu_ps(c + 5 * ldc + 8, c51);
 }
+
+__attribute__((noinline)) static void t6x16(const float *a, const float *w, float *c, int k, int ldc) { t6x16_strided(a, k, 1, w, c, k, ldc); }
 
 __attribute__((noinline)) static void t4x24(const float *a, const float *w, float *c, int k, int ldc) {
     __m256 c00 = _mm256_load_ps(w), c01 = _mm256_load_ps(w + 8), c02 = _mm256_load_ps(w + 16);
@@ -80,24 +84,7 @@ __attribute__((noinline)) static void t3x32(const float *a, const float *w, floa
 }
 
 /* 6x16 with A pre-packed k-major (a[k*6 + r]): the 6 broadcasts come from one line. */
-__attribute__((noinline)) static void t6x16p(const float *a, const float *w, float *c, int k, int ldc) {
-    __m256 c00 = _mm256_load_ps(w), c01 = _mm256_load_ps(w + 8);
-    __m256 c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01, c40 = c00, c41 = c01, c50 = c00, c51 = c01;
-    w += 16;
-    for (int i = 0; i < k; i++) {
-        __m256 wl = _mm256_load_ps(w), wh = _mm256_load_ps(w + 8), x;
-        x = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(x, wl, c00); c01 = _mm256_fmadd_ps(x, wh, c01);
-        x = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(x, wl, c10); c11 = _mm256_fmadd_ps(x, wh, c11);
-        x = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(x, wl, c20); c21 = _mm256_fmadd_ps(x, wh, c21);
-        x = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(x, wl, c30); c31 = _mm256_fmadd_ps(x, wh, c31);
-        x = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(x, wl, c40); c41 = _mm256_fmadd_ps(x, wh, c41);
-        x = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(x, wl, c50); c51 = _mm256_fmadd_ps(x, wh, c51);
-        w += 16; a += 6;
-    }
-    _mm256_storeu_ps(c, c00); _mm256_storeu_ps(c + 8, c01); _mm256_storeu_ps(c + ldc, c10); _mm256_storeu_ps(c + ldc + 8, c11);
-    _mm256_storeu_ps(c + 2 * ldc, c20); _mm256_storeu_ps(c + 2 * ldc + 8, c21); _mm256_storeu_ps(c + 3 * ldc, c30); _mm256_storeu_ps(c + 3 * ldc + 8, c31);
-    _mm256_storeu_ps(c + 4 * ldc, c40); _mm256_storeu_ps(c + 4 * ldc + 8, c41); _mm256_storeu_ps(c + 5 * ldc, c50); _mm256_storeu_ps(c + 5 * ldc + 8, c51);
-}
+__attribute__((noinline)) static void t6x16p(const float *a, const float *w, float *c, int k, int ldc) { t6x16_strided(a, 1, 6, w, c, k, ldc); }
 
 typedef void (*tile_fn)(const float *, const float *, float *, int, int);
 
