@@ -97,18 +97,19 @@ func runKernelBench(_ kernels: KernelConfiguration, output: Output) throws {
     let t0 = DispatchTime.now().uptimeNanoseconds
     let sink = VectorOps.fmaPeak(iterations: iterations, kernels: kernels)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-    let peak = Double(iterations) * 12 * 8 * 2 / seconds / 1e9
-    output.emit([("kernel", "fma-peak"), ("kernels", name), ("shape", "12x8 lanes"), ("threads", 1), ("median_ms", seconds * 1000), ("gflops", peak)],
+    let lanes = VectorOps.fmaPeakLanes(kernels: kernels)
+    let peak = Double(iterations) * 12 * Double(lanes) * 2 / seconds / 1e9
+    output.emit([("kernel", "fma-peak"), ("kernels", name), ("shape", "12x\(lanes) lanes"), ("threads", 1), ("median_ms", seconds * 1000), ("gflops", peak)],
                 table: pad("kernel", 34) + pad("shape", 30) + "threads  median ms    GFLOP/s  % of peak\n"
-                    + pad("fma-peak (1 core)", 34) + pad("12 chains x 8 lanes", 30) + String(format: "%7d %10.3f %10.1f %9@", 1, seconds * 1000, peak, "100%" as NSString))
+                    + pad("fma-peak (1 core)", 34) + pad("12 chains x \(lanes) lanes", 30) + String(format: "%7d %10.3f %10.1f %9@", 1, seconds * 1000, peak, "100%" as NSString))
     if sink.isNaN { print("") }
     // Both processors at once: tells whether the two vCPUs have their own FMA units.
     let t1 = DispatchTime.now().uptimeNanoseconds
     DispatchQueue.concurrentPerform(iterations: 2) { _ in _ = VectorOps.fmaPeak(iterations: iterations, kernels: kernels) }
     let seconds2 = Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9
-    let peak2 = 2 * Double(iterations) * 12 * 8 * 2 / seconds2 / 1e9
-    output.emit([("kernel", "fma-peak"), ("kernels", name), ("shape", "12x8 lanes"), ("threads", 2), ("median_ms", seconds2 * 1000), ("gflops", peak2)],
-                table: pad("fma-peak (2 threads)", 34) + pad("12 chains x 8 lanes each", 30) + String(format: "%7d %10.3f %10.1f", 2, seconds2 * 1000, peak2))
+    let peak2 = 2 * Double(iterations) * 12 * Double(lanes) * 2 / seconds2 / 1e9
+    output.emit([("kernel", "fma-peak"), ("kernels", name), ("shape", "12x\(lanes) lanes"), ("threads", 2), ("median_ms", seconds2 * 1000), ("gflops", peak2)],
+                table: pad("fma-peak (2 threads)", 34) + pad("12 chains x \(lanes) lanes each", 30) + String(format: "%7d %10.3f %10.1f", 2, seconds2 * 1000, peak2))
     // The worker pool: an empty job (dispatch overhead) and FMA work of layer-like sizes.
     for (label, perChunk) in [("empty job", 0), ("0.002 ms of FMA", 50), ("0.02 ms of FMA", 500)] {
         for threads in [1, 2] {

@@ -24,6 +24,13 @@ extension KernelTests {
         Case(h: 8, w: 8, cin: 16, cout: 48, k: 1, stride: 1, padding: .valid),
         Case(h: 6, w: 7, cin: 24, cout: 16, k: 3, stride: 2, padding: .explicit(top: 1, bottom: 0, left: 2, right: 1)),
         Case(h: 5, w: 5, cin: 31, cout: 127, k: 5, stride: 1, padding: .same),
+        // Rows of several full 6-pixel tiles and a re-run last tile, for each store path of the
+        // 16-lane pairs (AVX-512): 24 (3/4 of a pair), 56 (a full pair and 24), 64, 40, 8.
+        Case(h: 12, w: 40, cin: 3, cout: 24, k: 5, stride: 2, padding: .same),
+        Case(h: 7, w: 37, cin: 2, cout: 56, k: 3, stride: 1, padding: .same),
+        Case(h: 9, w: 30, cin: 3, cout: 64, k: 3, stride: 2, padding: .same),
+        Case(h: 8, w: 21, cin: 5, cout: 40, k: 3, stride: 1, padding: .same),
+        Case(h: 6, w: 19, cin: 2, cout: 8, k: 3, stride: 1, padding: .same),
     ]
 
     @Test("conv2d matches the reference", arguments: KernelRun.all)

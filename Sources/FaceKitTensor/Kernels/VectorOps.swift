@@ -17,9 +17,14 @@ public enum VectorOps {
         return Float(s)
     }
 
-    /// The arithmetic peak loop of `kernels` (12 × 8 multiply-adds per iteration, no memory
-    /// traffic); for `bench kernels`, which reports GFLOP/s against it.
+    /// The arithmetic peak loop of `kernels` (12 × ``fmaPeakLanes(kernels:)`` multiply-adds per
+    /// iteration, no memory traffic); for `bench kernels`, which reports GFLOP/s against it.
     public static func fmaPeak(iterations: Int, kernels: KernelConfiguration = .current) -> Float {
         kernels.table.fmaPeak(iterations)
+    }
+
+    /// The vector width of ``fmaPeak(iterations:kernels:)``'s loop: 16 lanes for AVX-512, else 8.
+    public static func fmaPeakLanes(kernels: KernelConfiguration = .current) -> Int {
+        kernels.table.fmaPeakLanes
     }
 }

@@ -104,8 +104,11 @@ public struct MicroKernelTable: Sendable {
     /// Σ a[i]·b[i] over `count` elements.
     public let dot: @Sendable (UnsafePointer<Float>, UnsafePointer<Float>, _ count: Int) -> Float
     /// A pure multiply-add loop (12 independent vector accumulators, no memory traffic) of
-    /// `iterations` × 12 × 8 multiply-adds: the arithmetic peak of this module, for benchmarks.
+    /// `iterations` × 12 × `fmaPeakLanes` multiply-adds: the arithmetic peak of this module, for
+    /// benchmarks.
     public let fmaPeak: @Sendable (_ iterations: Int) -> Float
+    /// The lanes of the peak loop's vectors: 16 where the module runs 16-lane tiles (AVX-512), else 8.
+    public let fmaPeakLanes: Int
 
     public init(
         isa: String, gemmTile: @escaping @Sendable (Int) -> (panelWidth: Int, rows: Int),
@@ -117,12 +120,12 @@ public struct MicroKernelTable: Sendable {
         channelScale: @escaping @Sendable (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>, Int, Int) -> Void,
         meanPool: @escaping @Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void,
         dot: @escaping @Sendable (UnsafePointer<Float>, UnsafePointer<Float>, Int) -> Float,
-        fmaPeak: @escaping @Sendable (Int) -> Float
+        fmaPeak: @escaping @Sendable (Int) -> Float, fmaPeakLanes: Int = 8
     ) {
         self.isa = isa; self.gemmTile = gemmTile; self.gemm = gemm
         self.depthwiseChannelBlock = depthwiseChannelBlock; self.depthwise = depthwise
         self.convBlockWidth = convBlockWidth; self.convTileBlocks = convTileBlocks; self.convolution = convolution
         self.maxPool = maxPool; self.add = add; self.channelScale = channelScale; self.meanPool = meanPool; self.dot = dot
-        self.fmaPeak = fmaPeak
+        self.fmaPeak = fmaPeak; self.fmaPeakLanes = fmaPeakLanes
     }
 }

@@ -1,8 +1,9 @@
 // f32 general convolution micro-kernels (the stems: 5×5/2 in BlazeFace, 3×3/2 in the embedder).
 //
 //   input   [N, H, W, Cin]
-//   packed  blocks of 8 output channels, each [8 bias][KH·KW·Cin × 8] (`packedStride` floats
-//           a block), the block count padded with zero blocks to a multiple of 3
+//   packed  blocks of B output channels, each [B bias][KH·KW·Cin × B] (`packedStride` floats
+//           a block), the block count padded with zero blocks to a multiple of T: B = 8, T = 3,
+//           or on AVX-512 B = 16, T = 2 (`f32ConvBlockWidth`, `f32ConvTileBlocks`)
 //   output  [N, OH, OW, Cout] = epilogue(conv + bias [+ residual])
 //
 // f32-conv 3x24, 8 lanes: 3 horizontally adjacent output pixels × 3 blocks of 8 channels in 9
@@ -12,7 +13,9 @@
 // 64 channels, which 3x24 fills to 89 %). f32-conv 6x8 on x86-64 baseline (SSE2): the 8-lane
 // tiles above need 18 or 24 of its 16 registers. A row's last pixels re-run the last full tile
 // and store only the new ones. Pixels whose window is cut by the left or right
-// border take `f32ConvPixel`, 4 blocks of one pixel at a time.
+// border take `f32ConvPixel`, 4 blocks of one pixel at a time. f32-conv 6x32 avx512: the
+// AVX-512 module packs 16-channel blocks in pairs and runs 6 pixels × 2 blocks of 16 lanes in
+// 12 zmm registers (`f32Conv16`; its border pixels `f32ConvPixel16`).
 import FaceKitKernelABI
 
 /// The tile for `blocks` blocks of 8 output channels: 6 pixels × 16 channels where the blocks
@@ -28,8 +31,19 @@ func f32ConvTileShape(blocks: Int) -> (pixels: Int, blocks: Int) {
     #endif
 }
 
+#if FACEKIT_ISA_AVX512
+/// Output channels per packed block and blocks per tile: 16-lane blocks in pairs (f32-conv 6x32).
+let f32ConvBlockWidth = 16, f32ConvTileBlocks = 2
+#else
+/// Output channels per packed block and blocks per tile: 8-lane blocks, padded to threes (3x24).
+let f32ConvBlockWidth = 8, f32ConvTileBlocks = 3
+#endif
+
 /// Output rows `rows` (counted over the whole batch).
 func f32Conv(_ g: WindowArguments, _ rows: Range<Int>) {
+    #if FACEKIT_ISA_AVX512
+    return f32Conv16(g, rows)
+    #else
     let blocks = (g.outputChannels + 7) / 8
     let (tp, tb) = f32ConvTileShape(blocks: blocks)
     // Output columns whose whole window lies inside the input, horizontally.
@@ -66,7 +80,160 @@ func f32Conv(_ g: WindowArguments, _ rows: Range<Int>) {
             }
         }
     }
+    #endif
 }
+
+#if FACEKIT_ISA_AVX512
+/// `f32Conv` over 16-lane blocks (packed [16 bias][KH·KW·Cin × 16], in pairs): f32-conv 6x32
+/// tiles, 6 pixels × 2 blocks, and `f32ConvPixel16` where the window is cut by a border.
+/// BlazeFace's 24 channels fill a pair to 75 %, which still does 1.5 times the useful
+/// multiply-adds per instruction of three 8-lane blocks.
+func f32Conv16(_ g: WindowArguments, _ rows: Range<Int>) {
+    let blocks = (g.outputChannels + 15) / 16, tp = 6
+    let first = min(g.outputWidth, (g.padLeft + g.strideX - 1) / g.strideX)
+    let span = g.inputWidth - g.kernelWidth + g.padLeft
+    let last = span < 0 ? first : max(first, min(g.outputWidth, span / g.strideX + 1))
+    for r in rows {
+        let n = r / g.outputHeight, oy = r % g.outputHeight
+        let image = g.input + n * g.inputHeight * g.inputWidth * g.inputChannels
+        let rowOut = (n * g.outputHeight + oy) * g.outputWidth * g.outputChannels
+        let res = g.residual.map { $0 + rowOut }
+        var ox = 0
+        while ox < g.outputWidth {
+            if ox >= first && ox + tp <= last {
+                for b in stride(from: 0, to: blocks, by: 2) { f32ConvTile6x32(image, g, oy, ox, b, 0, g.output + rowOut, res) }
+                ox += tp
+            } else if ox >= first && ox < last && last - first >= tp {
+                for b in stride(from: 0, to: blocks, by: 2) { f32ConvTile6x32(image, g, oy, last - tp, b, ox - (last - tp), g.output + rowOut, res) }
+                ox = last
+            } else {
+                let o = ox * g.outputChannels
+                f32ConvPixel16(image, g, blocks, oy, ox, g.output + rowOut + o, res.map { $0 + o })
+                ox += 1
+            }
+        }
+    }
+}
+
+/// Output pixels `ox ..< ox + 6` of row `oy`, 16-lane channel blocks `b0` and `b0 + 1` (12
+/// accumulators); pixels before `ox + skip` are computed but not stored.
+@inline(__always)
+func f32ConvTile6x32(
+    _ image: UnsafePointer<Float>, _ g: WindowArguments, _ oy: Int, _ ox: Int, _ b0: Int, _ skip: Int,
+    _ rowOut: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?
+) {
+    let iy0 = oy * g.strideY - g.padTop
+    let kyLo = max(0, -iy0), kyHi = max(kyLo, min(g.kernelHeight, g.inputHeight - iy0))
+    let cin = g.inputChannels, cout = g.outputChannels, stride = g.packedStride
+    let p0 = g.packed! + b0 * stride
+    let bias0 = load16(p0), bias1 = load16(p0 + stride)
+    var a00 = bias0, a01 = bias1, a10 = bias0, a11 = bias1, a20 = bias0, a21 = bias1
+    var a30 = bias0, a31 = bias1, a40 = bias0, a41 = bias1, a50 = bias0, a51 = bias1
+    let ix0 = ox * g.strideX - g.padLeft, step = g.strideX * cin
+    let span = g.kernelWidth * cin
+    for ky in kyLo..<kyHi {
+        let s0 = image + ((iy0 + ky) * g.inputWidth + ix0) * cin
+        let s1 = s0 + step, s2 = s1 + step, s3 = s2 + step, s4 = s3 + step, s5 = s4 + step
+        var wp = p0 + 16 + ky * span * 16
+        for j in 0..<span {
+            let w0 = load16(wp), w1 = load16(wp + stride)
+            var x = F32x16(repeating: s0[j]); a00 = madd(a00, x, w0); a01 = madd(a01, x, w1)
+            x = F32x16(repeating: s1[j]); a10 = madd(a10, x, w0); a11 = madd(a11, x, w1)
+            x = F32x16(repeating: s2[j]); a20 = madd(a20, x, w0); a21 = madd(a21, x, w1)
+            x = F32x16(repeating: s3[j]); a30 = madd(a30, x, w0); a31 = madd(a31, x, w1)
+            x = F32x16(repeating: s4[j]); a40 = madd(a40, x, w0); a41 = madd(a41, x, w1)
+            x = F32x16(repeating: s5[j]); a50 = madd(a50, x, w0); a51 = madd(a51, x, w1)
+            wp += 16
+        }
+    }
+    let e = g.epilogue, c0 = b0 * 16
+    if skip == 0 && residual == nil && (c0 + 32 <= cout || c0 + 24 == cout) {
+        // Every pixel stored, 32 real channels (the embedder's 64) or 24 (BlazeFace's): inlined
+        // vector stores.
+        let o = rowOut + ox * cout + c0
+        if c0 + 32 <= cout {
+            store16(activate(a00, e, channel: c0), o); store16(activate(a01, e, channel: c0 + 16), o + 16)
+            store16(activate(a10, e, channel: c0), o + cout); store16(activate(a11, e, channel: c0 + 16), o + cout + 16)
+            store16(activate(a20, e, channel: c0), o + 2 * cout); store16(activate(a21, e, channel: c0 + 16), o + 2 * cout + 16)
+            store16(activate(a30, e, channel: c0), o + 3 * cout); store16(activate(a31, e, channel: c0 + 16), o + 3 * cout + 16)
+            store16(activate(a40, e, channel: c0), o + 4 * cout); store16(activate(a41, e, channel: c0 + 16), o + 4 * cout + 16)
+            store16(activate(a50, e, channel: c0), o + 5 * cout); store16(activate(a51, e, channel: c0 + 16), o + 5 * cout + 16)
+        } else {
+            store16(activate(a00, e, channel: c0), o); store8(activate(a01.lowHalf, e, channel: c0 + 16), o + 16)
+            store16(activate(a10, e, channel: c0), o + cout); store8(activate(a11.lowHalf, e, channel: c0 + 16), o + cout + 16)
+            store16(activate(a20, e, channel: c0), o + 2 * cout); store8(activate(a21.lowHalf, e, channel: c0 + 16), o + 2 * cout + 16)
+            store16(activate(a30, e, channel: c0), o + 3 * cout); store8(activate(a31.lowHalf, e, channel: c0 + 16), o + 3 * cout + 16)
+            store16(activate(a40, e, channel: c0), o + 4 * cout); store8(activate(a41.lowHalf, e, channel: c0 + 16), o + 4 * cout + 16)
+            store16(activate(a50, e, channel: c0), o + 5 * cout); store8(activate(a51.lowHalf, e, channel: c0 + 16), o + 5 * cout + 16)
+        }
+        return
+    }
+    // Other channel counts, skipped pixels or a residual: the general stores.
+    if skip < 1 { f32ConvStorePair16(a00, a01, rowOut + ox * cout, c0, cout, e, residual.map { $0 + ox * cout }) }
+    if skip < 2 { f32ConvStorePair16(a10, a11, rowOut + (ox + 1) * cout, c0, cout, e, residual.map { $0 + (ox + 1) * cout }) }
+    if skip < 3 { f32ConvStorePair16(a20, a21, rowOut + (ox + 2) * cout, c0, cout, e, residual.map { $0 + (ox + 2) * cout }) }
+    if skip < 4 { f32ConvStorePair16(a30, a31, rowOut + (ox + 3) * cout, c0, cout, e, residual.map { $0 + (ox + 3) * cout }) }
+    if skip < 5 { f32ConvStorePair16(a40, a41, rowOut + (ox + 4) * cout, c0, cout, e, residual.map { $0 + (ox + 4) * cout }) }
+    f32ConvStorePair16(a50, a51, rowOut + (ox + 5) * cout, c0, cout, e, residual.map { $0 + (ox + 5) * cout })
+}
+
+/// Channels `c0 ..< c0 + 32` (those below `cout`) of one pixel, through the epilogue.
+@inline(never)
+func f32ConvStorePair16(
+    _ v0: F32x16, _ v1: F32x16, _ pixel: UnsafeMutablePointer<Float>, _ c0: Int, _ cout: Int, _ e: Epilogue, _ residual: UnsafePointer<Float>?
+) {
+    storeConvBlock16(v0, pixel, c0, cout, e, residual)
+    if c0 + 16 < cout { storeConvBlock16(v1, pixel, c0 + 16, cout, e, residual) }
+}
+
+/// Writes channels `c0 ..< min(c0 + 16, cout)` of one pixel through the epilogue.
+@inline(__always)
+func storeConvBlock16(
+    _ v: F32x16, _ out: UnsafeMutablePointer<Float>, _ c0: Int, _ cout: Int, _ e: Epilogue, _ residual: UnsafePointer<Float>?
+) {
+    storeTail16(v, out + c0, min(16, cout - c0), c0, e, residual.map { $0 + c0 })
+}
+
+/// One output pixel, all output channels, up to 4 blocks of 16 at a time, with bounds checks.
+@inline(__always)
+func f32ConvPixel16(
+    _ image: UnsafePointer<Float>, _ g: WindowArguments, _ blocks: Int, _ oy: Int, _ ox: Int,
+    _ out: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?
+) {
+    let iy0 = oy * g.strideY - g.padTop, ix0 = ox * g.strideX - g.padLeft
+    let kyLo = max(0, -iy0), kyHi = max(kyLo, min(g.kernelHeight, g.inputHeight - iy0))
+    let kxLo = max(0, -ix0), kxHi = max(kxLo, min(g.kernelWidth, g.inputWidth - ix0))
+    let cin = g.inputChannels, cout = g.outputChannels, stride = g.packedStride, e = g.epilogue
+    var b = 0
+    while b < blocks {
+        let count = min(4, blocks - b)
+        let p0 = g.packed! + b * stride
+        var acc0 = load16(p0)
+        var acc1 = count > 1 ? load16(p0 + stride) : F32x16()
+        var acc2 = count > 2 ? load16(p0 + 2 * stride) : F32x16()
+        var acc3 = count > 3 ? load16(p0 + 3 * stride) : F32x16()
+        for ky in kyLo..<kyHi {
+            for kx in kxLo..<kxHi {
+                let src = image + ((iy0 + ky) * g.inputWidth + (ix0 + kx)) * cin
+                let tap = 16 + ((ky * g.kernelWidth + kx) * cin) * 16
+                for ci in 0..<cin {
+                    let x = F32x16(repeating: src[ci])
+                    let wp = p0 + tap + ci * 16
+                    acc0 = madd(acc0, x, load16(wp))
+                    if count > 1 { acc1 = madd(acc1, x, load16(wp + stride)) }
+                    if count > 2 { acc2 = madd(acc2, x, load16(wp + 2 * stride)) }
+                    if count > 3 { acc3 = madd(acc3, x, load16(wp + 3 * stride)) }
+                }
+            }
+        }
+        storeConvBlock16(acc0, out, b * 16, cout, e, residual)
+        if count > 1 { storeConvBlock16(acc1, out, (b + 1) * 16, cout, e, residual) }
+        if count > 2 { storeConvBlock16(acc2, out, (b + 2) * 16, cout, e, residual) }
+        if count > 3 { storeConvBlock16(acc3, out, (b + 3) * 16, cout, e, residual) }
+        b += count
+    }
+}
+#endif
 
 /// Output pixels `ox ..< ox + 6` of row `oy`, channel blocks `b0` and `b0 + 1` (12 accumulators);
 /// pixels before `ox + skip` are computed but not stored.

@@ -125,7 +125,18 @@ func f32Dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) 
     return sum
 }
 
-/// 12 × 8 multiply-adds per iteration, no memory traffic: this module's arithmetic peak.
+#if FACEKIT_ISA_AVX512
+/// The peak loop's vector: 16 lanes where the module has AVX-512 (its GEMM runs 16-lane
+/// tiles), else 8.
+typealias F32xPeak = F32x16
+let f32FMAPeakLanes = 16
+#else
+typealias F32xPeak = F32x8
+let f32FMAPeakLanes = 8
+#endif
+
+/// 12 × `f32FMAPeakLanes` multiply-adds per iteration, no memory traffic: this module's
+/// arithmetic peak.
 @inline(never)
 func f32FMAPeak(_ iterations: Int) -> Float {
     #if arch(x86_64) && !FACEKIT_FMA
@@ -143,9 +154,9 @@ func f32FMAPeak(_ iterations: Int) -> Float {
     }
     return (((a0 + a1) + (a2 + a3)) + (a4 + a5)).sum()
     #else
-    var a0 = F32x8(repeating: 1), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0
+    var a0 = F32xPeak(repeating: 1), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0
     var a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0
-    let x = F32x8(repeating: 0.999_999), y = F32x8(repeating: 1e-7)
+    let x = F32xPeak(repeating: 0.999_999), y = F32xPeak(repeating: 1e-7)
     for _ in 0..<iterations {
         a0 = madd(a0, x, y); a1 = madd(a1, x, y); a2 = madd(a2, x, y); a3 = madd(a3, x, y)
         a4 = madd(a4, x, y); a5 = madd(a5, x, y); a6 = madd(a6, x, y); a7 = madd(a7, x, y)

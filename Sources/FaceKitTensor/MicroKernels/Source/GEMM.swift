@@ -569,9 +569,7 @@ func storeTail16(_ v: F32x16, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n
 
 @inline(never)
 func storeTail16Partial(_ v: F32x16, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n0: Int, _ e: Epilogue, _ r: UnsafePointer<Float>?) {
-    let lo = F32x8(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7])
-    let hi = F32x8(v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15])
-    storeRow16(lo, hi, c, cols, n0, e, r)
+    storeRow16(v.lowHalf, v.highHalf, c, cols, n0, e, r)
 }
 
 @inline(__always)
@@ -605,12 +603,24 @@ func f32GEMMTile6x32(
         store16x(c50, c + 5 * ldc, n0, e, residual.map { $0 + 5 * ldc }); store16x(c51, c + 5 * ldc + 16, n0 + 16, e, residual.map { $0 + 5 * ldc + 16 })
         return
     }
-    storeRow32(c00, c01, c, cols, n0, e, residual)
-    storeRow32(c10, c11, c + ldc, cols, n0, e, residual.map { $0 + ldc })
-    if rows > 2 { storeRow32(c20, c21, c + 2 * ldc, cols, n0, e, residual.map { $0 + 2 * ldc }) }
-    if rows > 3 { storeRow32(c30, c31, c + 3 * ldc, cols, n0, e, residual.map { $0 + 3 * ldc }) }
-    if rows > 4 { storeRow32(c40, c41, c + 4 * ldc, cols, n0, e, residual.map { $0 + 4 * ldc }) }
-    if rows > 5 { storeRow32(c50, c51, c + 5 * ldc, cols, n0, e, residual.map { $0 + 5 * ldc }) }
+    if cols == 24 && rows == 6 {
+        // 24 real columns (BlazeFace's 24-channel layers, a panel of 32 three quarters full):
+        // one 16-lane and one 8-lane store a row, inlined.
+        store16x(c00, c, n0, e, residual); store8x(c01.lowHalf, c + 16, n0 + 16, e, residual.map { $0 + 16 })
+        store16x(c10, c + ldc, n0, e, residual.map { $0 + ldc }); store8x(c11.lowHalf, c + ldc + 16, n0 + 16, e, residual.map { $0 + ldc + 16 })
+        store16x(c20, c + 2 * ldc, n0, e, residual.map { $0 + 2 * ldc }); store8x(c21.lowHalf, c + 2 * ldc + 16, n0 + 16, e, residual.map { $0 + 2 * ldc + 16 })
+        store16x(c30, c + 3 * ldc, n0, e, residual.map { $0 + 3 * ldc }); store8x(c31.lowHalf, c + 3 * ldc + 16, n0 + 16, e, residual.map { $0 + 3 * ldc + 16 })
+        store16x(c40, c + 4 * ldc, n0, e, residual.map { $0 + 4 * ldc }); store8x(c41.lowHalf, c + 4 * ldc + 16, n0 + 16, e, residual.map { $0 + 4 * ldc + 16 })
+        store16x(c50, c + 5 * ldc, n0, e, residual.map { $0 + 5 * ldc }); store8x(c51.lowHalf, c + 5 * ldc + 16, n0 + 16, e, residual.map { $0 + 5 * ldc + 16 })
+        return
+    }
+    // A partial tile (BlazeFace's 28, 42, … channels, or fewer rows): the 12 vectors go to a
+    // stack tile and one out-of-line call stores its rows (per-row stores of a partial 16-lane
+    // vector, lane by lane, had cost BlazeFace back's 24-channel blocks a quarter of their time).
+    var tile = (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
+    withUnsafeBytes(of: &tile) { buffer in
+        storeTile(buffer.baseAddress!.assumingMemoryBound(to: Float.self), width: 32, rows: rows, cols: cols, c, ldc, n0, e, residual)
+    }
 }
 
 /// 6 rows × the first 16 columns of a 32-wide panel, 16 lanes.
@@ -631,12 +641,16 @@ func f32GEMMTile6x16Wide(
         c4 = madd(c4, F32x16(repeating: a4[kk]), wl); c5 = madd(c5, F32x16(repeating: a5[kk]), wl)
         w += 32
     }
-    storeTail16(c0, c, cols, n0, e, residual)
-    storeTail16(c1, c + ldc, cols, n0, e, residual.map { $0 + ldc })
-    if rows > 2 { storeTail16(c2, c + 2 * ldc, cols, n0, e, residual.map { $0 + 2 * ldc }) }
-    if rows > 3 { storeTail16(c3, c + 3 * ldc, cols, n0, e, residual.map { $0 + 3 * ldc }) }
-    if rows > 4 { storeTail16(c4, c + 4 * ldc, cols, n0, e, residual.map { $0 + 4 * ldc }) }
-    if rows > 5 { storeTail16(c5, c + 5 * ldc, cols, n0, e, residual.map { $0 + 5 * ldc }) }
+    if cols == 16 && rows == 6 {
+        store16x(c0, c, n0, e, residual); store16x(c1, c + ldc, n0, e, residual.map { $0 + ldc })
+        store16x(c2, c + 2 * ldc, n0, e, residual.map { $0 + 2 * ldc }); store16x(c3, c + 3 * ldc, n0, e, residual.map { $0 + 3 * ldc })
+        store16x(c4, c + 4 * ldc, n0, e, residual.map { $0 + 4 * ldc }); store16x(c5, c + 5 * ldc, n0, e, residual.map { $0 + 5 * ldc })
+        return
+    }
+    var tile = (c0, c1, c2, c3, c4, c5)
+    withUnsafeBytes(of: &tile) { buffer in
+        storeTile(buffer.baseAddress!.assumingMemoryBound(to: Float.self), width: 16, rows: rows, cols: cols, c, ldc, n0, e, residual)
+    }
 }
 
 @inline(__always)

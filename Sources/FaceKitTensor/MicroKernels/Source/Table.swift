@@ -26,7 +26,7 @@ public func microKernelTable(wideGEMM: Bool) -> MicroKernelTable {
     return MicroKernelTable(
         isa: name, gemmTile: tile, gemm: gemm,
         depthwiseChannelBlock: 8, depthwise: f32DWConv,
-        convBlockWidth: 8, convTileBlocks: 3, convolution: f32Conv,
+        convBlockWidth: f32ConvBlockWidth, convTileBlocks: f32ConvTileBlocks, convolution: f32Conv,
         maxPool: f32MaxPool, add: f32VAdd, channelScale: f32VMulC, meanPool: f32MeanPool,
-        dot: f32Dot, fmaPeak: f32FMAPeak)
+        dot: f32Dot, fmaPeak: f32FMAPeak, fmaPeakLanes: f32FMAPeakLanes)
 }
