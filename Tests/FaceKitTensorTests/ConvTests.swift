@@ -87,12 +87,13 @@ extension KernelTests {
 
 @Suite struct DepthwiseConvTests {
     /// Widths from 1 to past 3 tiles of the 8-pixel row kernel, both strides, every padding,
-    /// heights that leave border rows, and channel counts around the 8-channel blocks.
+    /// heights that leave border rows, channel counts around the 8- and 16-channel blocks
+    /// (16 on AVX-512), and each fused activation without a residual (the specialised tiles).
     @Test("depthwise 3×3 matches the reference across tile edges, strides and paddings", arguments: KernelRun.all)
     func sweep(run: KernelRun) throws {
         try run {
             let paddings: [Padding] = [.same, .valid, .explicit(top: 0, bottom: 2, left: 2, right: 0)]
-            for channels in [1, 7, 8, 13, 24, 31] {
+            for channels in [1, 7, 8, 13, 15, 16, 17, 24, 31, 33, 40] {
                 for stride in [1, 2] {
                     for padding in paddings {
                         for w in [1, 2, 3, 7, 8, 9, 15, 16, 17, 24, 25, 33, 50] {
@@ -106,10 +107,15 @@ extension KernelTests {
                                                                         channels: channels, kernels: run.kernels)
                                 let out = Tensor(shape: TensorShape(batch, g.outputHeight, g.outputWidth, channels)), ref = Tensor(shape: out.shape)
                                 out.fill(.nan)
-                                                                try DepthwiseConv.run(input: input, weights: packed, output: out, strideY: stride, strideX: stride,
-                                                      padding: padding, threads: run.threadCount)
+                                let act: Activation = switch w % 3 {
+                                case 0: .identity
+                                case 1: .relu
+                                default: .prelu(slopes: randomTensor(TensorShape(1, 1, 1, channels), &rng))
+                                }
+                                try DepthwiseConv.run(input: input, weights: packed, output: out, strideY: stride, strideX: stride,
+                                                      padding: padding, activation: act, threads: run.threadCount)
                                 try DepthwiseConv.reference(input: input, weights: weights, bias: bias, kernelHeight: 3, kernelWidth: 3,
-                                                            output: ref, strideY: stride, strideX: stride, padding: padding)
+                                                            output: ref, strideY: stride, strideX: stride, padding: padding, activation: act)
                                 expectClose(out, ref, k: 9, "depthwise \(input.shape) s\(stride) \(padding) \(run.testDescription)")
                             }
                         }

@@ -1,11 +1,11 @@
 // f32 depthwise convolution (channel multiplier 1) micro-kernels.
 //
 //   input   [N, H, W, C]
-//   packed  [C' bias][KH·KW × C'], C' = C rounded up to 8 (`packedStride` = C')
+//   packed  [C' bias][KH·KW × C'], C' = C rounded up to the block, 8 (16 on AVX-512) (`packedStride` = C')
 //   output  [N, OH, OW, C] = epilogue(dwconv + bias [+ residual])
 //
-// f32-dwconv 3x3 row, 8 lanes: an output row is swept in tiles of `dwTilePixels` pixels (8 with
-// AVX2, AVX-512 and NEON, 4 on SSE2). For each 8-channel block the tile keeps one
+// f32-dwconv 3x3 row, 8 lanes (16 on AVX-512, `DWVector`): an output row is swept in tiles of `dwTilePixels` pixels (8 with
+// AVX2, AVX-512 and NEON, 4 on SSE2). For each channel block the tile keeps one
 // accumulator per pixel in a register and runs the kernel row by row, each input column loaded
 // once for all the pixels whose windows cover it (stride 1: pixels + 2 columns a row; stride 2:
 // 2·pixels + 1), so a tile does 9·pixels multiply-adds from 3 weight and ~pixels input loads a
@@ -14,12 +14,36 @@
 // covered by the tile at that end of the row, which skips that column's multiply-adds; only
 // rows narrower than a tile (or with a residual) take `f32DWConv3x3Tile`, one pixel at a time
 // with the 9 weights loaded once. A last
-// block of fewer than 8 channels loads whole vectors (the packed weights are zero there, and
+// block of fewer channels than the vector loads whole vectors (the packed weights are zero there, and
 // tensors carry `AlignedBuffer.slack` floats past their end) and stores only its real lanes. A
 // border column shifts the window inside the row and zeroes the weights of the columns it does
 // not cover. Rows narrower than 3 and other kernel sizes (the embedder's 7×7 global depthwise)
 // take the general tap loop `f32DWConvPixel`.
 import FaceKitKernelABI
+
+#if FACEKIT_ISA_AVX512
+/// The vector of one channel block: 16 lanes on AVX-512 (f32-dwconv 3x3 avx512: the packed
+/// channels round up to 16; BlazeFace's 24 channels take a full block and a half-full one,
+/// still fewer instructions than three 8-lane blocks), else 8.
+typealias DWVector = F32x16
+let dwLanes = 16
+@inline(__always) func loadDW(_ p: UnsafePointer<Float>) -> DWVector { load16(p) }
+@inline(__always)
+func storeTailDW(_ v: DWVector, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n0: Int, _ e: Epilogue, _ r: UnsafePointer<Float>?) {
+    if cols == 16 { return store16x(v, c, n0, e, r) }
+    // Half a block (BlazeFace's 24, 56, 72, 88 channels end in one): its low 8 lanes, inlined.
+    if cols == 8 { return store8x(v.lowHalf, c, n0, e, r) }
+    storeTail16Partial(v, c, cols, n0, e, r)
+}
+#else
+typealias DWVector = F32x8
+let dwLanes = 8
+@inline(__always) func loadDW(_ p: UnsafePointer<Float>) -> DWVector { load8(p) }
+@inline(__always)
+func storeTailDW(_ v: DWVector, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n0: Int, _ e: Epilogue, _ r: UnsafePointer<Float>?) {
+    storeTail8(v, c, cols, n0, e, r)
+}
+#endif
 
 /// Output rows `rows` (counted over the whole batch).
 func f32DWConv(_ g: WindowArguments, _ rows: Range<Int>) {
@@ -67,7 +91,7 @@ func f32DWConv3x3Row(
     let first0 = image + (iy0 + kyLo) * rowStride - g.padLeft * c   // the first existing row
     // Border columns: the window's 3 columns shifted inside the row, with zero weights for the
     // columns it does not cover (the general tap loop only for rows narrower than 3).
-    let zero = F32x8(), sxc = sx * c
+    let zero = DWVector(), sxc = sx * c
     func edge(_ ox: Int) {
         let ix0 = ox * sx - g.padLeft
         guard g.inputWidth >= 3 else {
@@ -77,16 +101,16 @@ func f32DWConv3x3Row(
         let x = (base + g.padLeft) * c
         var ch = 0
         while ch < c {
-            let lanes = min(8, c - ch), q = w + ch
-            @inline(__always) func tap(_ ky: Int, _ j: Int, _ has: Bool) -> F32x8 {
+            let lanes = min(dwLanes, c - ch), q = w + ch
+            @inline(__always) func tap(_ ky: Int, _ j: Int, _ has: Bool) -> DWVector {
                 let k = j + shift
-                return has && k >= 0 && k < 3 ? load8(q + (1 + ky * 3 + k) * cp) : zero
+                return has && k >= 0 && k < 3 ? loadDW(q + (1 + ky * 3 + k) * cp) : zero
             }
-            f32DWConv3x3Tile(row0 + x + ch, row1 + x + ch, row2 + x + ch, 1, sxc, c, load8(q),
+            f32DWConv3x3Tile(row0 + x + ch, row1 + x + ch, row2 + x + ch, 1, sxc, c, loadDW(q),
                              tap(0, 0, has0), tap(0, 1, has0), tap(0, 2, has0), tap(1, 0, has1), tap(1, 1, has1), tap(1, 2, has1),
                              tap(2, 0, has2), tap(2, 1, has2), tap(2, 2, has2),
                              out + ox * c + ch, residual.map { $0 + ox * c + ch }, e, ch, lanes)
-            ch += 8
+            ch += dwLanes
         }
     }
     // A border column that lies one column outside the image (SAME padding of 1 on the left;
@@ -99,7 +123,7 @@ func f32DWConv3x3Row(
         && first <= 1 && g.padLeft <= 1 && g.outputWidth - last <= 1 && rightOver <= 1
     let lo = tilesCoverRow ? 0 : first, hi = tilesCoverRow ? g.outputWidth : last
     if !tilesCoverRow { for ox in 0..<first { edge(ox) } }
-    // Tiles of `dwTilePixels` output pixels: for each 8-channel block, one accumulator per
+    // Tiles of `dwTilePixels` output pixels: for each channel block, one accumulator per
     // pixel, the kernel row by row (3 weights in registers), each input column loaded once and
     // used by every pixel whose window covers it. A last tile narrower than that takes the
     // per-pixel tile below.
@@ -114,7 +138,7 @@ func f32DWConv3x3Row(
         let skip = tilesCoverRow ? (t0 < first ? 1 : 0) | (t1 > last ? 2 : 0) : 0
         var ch = 0
         while ch < c {
-            let lanes = min(8, c - ch)   // a last partial block loads whole vectors (see AlignedBuffer.slack)
+            let lanes = min(dwLanes, c - ch)   // a last partial block loads whole vectors (see AlignedBuffer.slack)
             let q = w + ch
             let x = t0 * sxc + ch, o = t0 * c + ch
             let r = residual.map { $0 + o }
@@ -123,62 +147,62 @@ func f32DWConv3x3Row(
                 // Interior tiles take the entries specialised for stride and activation (no column
                 // skipped: a constant there); a row's end tiles that skip a column their Border twins.
                 switch (sx, e.kind, r != nil, lanes, skip != 0) {
-                case (1, .identity, false, 8, false): f32DWConv3x3PixelsS1Identity(p, rowStride, n, c, q, kyLo, cp, po, sl)
-                case (1, .relu, false, 8, false): f32DWConv3x3PixelsS1ReLU(p, rowStride, n, c, q, kyLo, cp, po, sl)
-                case (1, .prelu, false, 8, false): f32DWConv3x3PixelsS1PReLU(p, rowStride, n, c, q, kyLo, cp, po, sl.map { $0 + ch })
-                case (2, .identity, false, 8, false): f32DWConv3x3PixelsS2Identity(p, rowStride, n, c, q, kyLo, cp, po, sl)
-                case (2, .relu, false, 8, false): f32DWConv3x3PixelsS2ReLU(p, rowStride, n, c, q, kyLo, cp, po, sl)
-                case (2, .prelu, false, 8, false): f32DWConv3x3PixelsS2PReLU(p, rowStride, n, c, q, kyLo, cp, po, sl.map { $0 + ch })
-                case (1, .identity, false, 8, true): f32DWConv3x3PixelsS1IdentityBorder(p, rowStride, n, c, q, kyLo, cp, po, sl, skip)
-                case (1, .relu, false, 8, true): f32DWConv3x3PixelsS1ReLUBorder(p, rowStride, n, c, q, kyLo, cp, po, sl, skip)
-                case (1, .prelu, false, 8, true): f32DWConv3x3PixelsS1PReLUBorder(p, rowStride, n, c, q, kyLo, cp, po, sl.map { $0 + ch }, skip)
-                case (2, .identity, false, 8, true): f32DWConv3x3PixelsS2IdentityBorder(p, rowStride, n, c, q, kyLo, cp, po, sl, skip)
-                case (2, .relu, false, 8, true): f32DWConv3x3PixelsS2ReLUBorder(p, rowStride, n, c, q, kyLo, cp, po, sl, skip)
-                case (2, .prelu, false, 8, true): f32DWConv3x3PixelsS2PReLUBorder(p, rowStride, n, c, q, kyLo, cp, po, sl.map { $0 + ch }, skip)
+                case (1, .identity, false, _, false): f32DWConv3x3PixelsS1Identity(p, rowStride, n, c, q, kyLo, cp, po, sl, lanes)
+                case (1, .relu, false, _, false): f32DWConv3x3PixelsS1ReLU(p, rowStride, n, c, q, kyLo, cp, po, sl, lanes)
+                case (1, .prelu, false, _, false): f32DWConv3x3PixelsS1PReLU(p, rowStride, n, c, q, kyLo, cp, po, sl.map { $0 + ch }, lanes)
+                case (2, .identity, false, _, false): f32DWConv3x3PixelsS2Identity(p, rowStride, n, c, q, kyLo, cp, po, sl, lanes)
+                case (2, .relu, false, _, false): f32DWConv3x3PixelsS2ReLU(p, rowStride, n, c, q, kyLo, cp, po, sl, lanes)
+                case (2, .prelu, false, _, false): f32DWConv3x3PixelsS2PReLU(p, rowStride, n, c, q, kyLo, cp, po, sl.map { $0 + ch }, lanes)
+                case (1, .identity, false, _, true): f32DWConv3x3PixelsS1IdentityBorder(p, rowStride, n, c, q, kyLo, cp, po, sl, lanes, skip)
+                case (1, .relu, false, _, true): f32DWConv3x3PixelsS1ReLUBorder(p, rowStride, n, c, q, kyLo, cp, po, sl, lanes, skip)
+                case (1, .prelu, false, _, true): f32DWConv3x3PixelsS1PReLUBorder(p, rowStride, n, c, q, kyLo, cp, po, sl.map { $0 + ch }, lanes, skip)
+                case (2, .identity, false, _, true): f32DWConv3x3PixelsS2IdentityBorder(p, rowStride, n, c, q, kyLo, cp, po, sl, lanes, skip)
+                case (2, .relu, false, _, true): f32DWConv3x3PixelsS2ReLUBorder(p, rowStride, n, c, q, kyLo, cp, po, sl, lanes, skip)
+                case (2, .prelu, false, _, true): f32DWConv3x3PixelsS2PReLUBorder(p, rowStride, n, c, q, kyLo, cp, po, sl.map { $0 + ch }, lanes, skip)
                 default: f32DWConv3x3PixelsGeneral(p, rowStride, n, sx, c, q, kyLo, cp, po, r, e, ch, lanes, skip)
                 }
             } else {
-                let b = load8(q)
-                let w0 = has0 ? load8(q + cp) : zero, w1 = has0 ? load8(q + 2 * cp) : zero, w2 = has0 ? load8(q + 3 * cp) : zero
-                let w3 = has1 ? load8(q + 4 * cp) : zero, w4 = has1 ? load8(q + 5 * cp) : zero, w5 = has1 ? load8(q + 6 * cp) : zero
-                let w6 = has2 ? load8(q + 7 * cp) : zero, w7 = has2 ? load8(q + 8 * cp) : zero, w8 = has2 ? load8(q + 9 * cp) : zero
+                let b = loadDW(q)
+                let w0 = has0 ? loadDW(q + cp) : zero, w1 = has0 ? loadDW(q + 2 * cp) : zero, w2 = has0 ? loadDW(q + 3 * cp) : zero
+                let w3 = has1 ? loadDW(q + 4 * cp) : zero, w4 = has1 ? loadDW(q + 5 * cp) : zero, w5 = has1 ? loadDW(q + 6 * cp) : zero
+                let w6 = has2 ? loadDW(q + 7 * cp) : zero, w7 = has2 ? loadDW(q + 8 * cp) : zero, w8 = has2 ? loadDW(q + 9 * cp) : zero
                 f32DWConv3x3Tile(row0 + x, row1 + x, row2 + x, t1 - t0, sxc, c, b, w0, w1, w2, w3, w4, w5, w6, w7, w8,
                                  out + o, r, e, ch, lanes)
             }
-            ch += 8
+            ch += dwLanes
         }
         t0 = t1
     }
     if !tilesCoverRow { for ox in last..<g.outputWidth { edge(ox) } }
 }
 
-/// `count` output pixels of one block of `lanes` (≤ 8) channels: input pointers advance `sxc` floats a pixel
+/// `count` output pixels of one block of `lanes` (≤ `dwLanes`) channels: input pointers advance `sxc` floats a pixel
 /// (stride × channels), output and residual `c`. One partial sum per kernel row: three
 /// chains of 3 multiply-adds instead of one of 9, so a pixel's work overlaps instead of
 /// waiting on itself.
 @inline(__always)
 func f32DWConv3x3Tile(
     _ p0: UnsafePointer<Float>, _ p1: UnsafePointer<Float>, _ p2: UnsafePointer<Float>, _ count: Int, _ sxc: Int, _ c: Int,
-    _ b: F32x8, _ w0: F32x8, _ w1: F32x8, _ w2: F32x8, _ w3: F32x8, _ w4: F32x8, _ w5: F32x8, _ w6: F32x8, _ w7: F32x8, _ w8: F32x8,
+    _ b: DWVector, _ w0: DWVector, _ w1: DWVector, _ w2: DWVector, _ w3: DWVector, _ w4: DWVector, _ w5: DWVector, _ w6: DWVector, _ w7: DWVector, _ w8: DWVector,
     _ out: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?, _ e: Epilogue, _ ch: Int, _ lanes: Int
 ) {
     var p0 = p0, p1 = p1, p2 = p2, out = out, residual = residual
     let c2 = c &+ c
     for _ in 0..<count {
-        var s0 = madd(b, load8(p0), w0)
-        var s1 = load8(p1) * w3
-        var s2 = load8(p2) * w6
-        s0 = madd(s0, load8(p0 + c), w1)
-        s1 = madd(s1, load8(p1 + c), w4)
-        s2 = madd(s2, load8(p2 + c), w7)
-        s0 = madd(s0, load8(p0 + c2), w2)
-        s1 = madd(s1, load8(p1 + c2), w5)
-        s2 = madd(s2, load8(p2 + c2), w8)
+        var s0 = madd(b, loadDW(p0), w0)
+        var s1 = loadDW(p1) * w3
+        var s2 = loadDW(p2) * w6
+        s0 = madd(s0, loadDW(p0 + c), w1)
+        s1 = madd(s1, loadDW(p1 + c), w4)
+        s2 = madd(s2, loadDW(p2 + c), w7)
+        s0 = madd(s0, loadDW(p0 + c2), w2)
+        s1 = madd(s1, loadDW(p1 + c2), w5)
+        s2 = madd(s2, loadDW(p2 + c2), w8)
         var acc = (s0 + s1) + s2
-        if let r = residual { acc += load8(r); residual = r + c }
+        if let r = residual { acc += loadDW(r); residual = r + c }
         // In the channels' last partial block, lanes past C held other pixels' values times
         // zero weights; only the real ones are stored.
-        storeTail8(acc, out, lanes, ch, e, nil)
+        storeTailDW(acc, out, lanes, ch, e, nil)
         p0 += sxc; p1 += sxc; p2 += sxc; out += c
     }
 }
@@ -186,14 +210,14 @@ func f32DWConv3x3Tile(
 /// Output pixels per tile of `f32DWConv3x3PixelsBody`: 8 accumulators, 3 weights and an input
 /// column fit AVX2's 16 registers (the kernel rows run in a loop, so the compiler does not load
 /// all 9 weights up front; stride 2 spills one vector a row), and AVX-512's or NEON's 32. On
-/// SSE2 each `F32x8` takes two of the 16 registers: 4 pixels.
+/// SSE2 each `DWVector` takes two of the 16 registers: 4 pixels.
 #if FACEKIT_ISA_AVX512 || FACEKIT_ISA_AVX2 || arch(arm64)
 let dwTilePixels = 8
 #else
 let dwTilePixels = 4
 #endif
 
-/// f32-dwconv 3x3 tile: `dwTilePixels` output pixels of one 8-channel block (`lanes` real
+/// f32-dwconv 3x3 tile: `dwTilePixels` output pixels of one channel block (`lanes` real
 /// ones), stride `s` (1 and 2 unrolled, others per tap). `p0`, `p1`, `p2` point at the tile's
 /// first input column in the three kernel rows; a row whose `has` is false is outside the image
 /// (its pointer is any existing row) and gets zero weights. `q` points at the block's bias in the
@@ -205,7 +229,7 @@ func f32DWConv3x3PixelsBody(
     _ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ s: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int,
     _ out: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?, _ e: Epilogue, _ ch: Int, _ lanes: Int, _ skip: Int
 ) {
-    let b = load8(q)
+    let b = loadDW(q)
     var a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b   // the first `dwTilePixels` are used
     // A loop, not three unrolled rows: unrolled, the compiler loads every row's weights and
     // inputs up front and spills them.
@@ -215,14 +239,14 @@ func f32DWConv3x3PixelsBody(
         p += rowStride; wq += 3 &* cp
     }
     let r = residual
-    if dwTilePixels > 0 { storeTail8(a0, out, lanes, ch, e, r) }
-    if dwTilePixels > 1 { storeTail8(a1, out + c, lanes, ch, e, r.map { $0 + c }) }
-    if dwTilePixels > 2 { storeTail8(a2, out + 2 &* c, lanes, ch, e, r.map { $0 + 2 &* c }) }
-    if dwTilePixels > 3 { storeTail8(a3, out + 3 &* c, lanes, ch, e, r.map { $0 + 3 &* c }) }
-    if dwTilePixels > 4 { storeTail8(a4, out + 4 &* c, lanes, ch, e, r.map { $0 + 4 &* c }) }
-    if dwTilePixels > 5 { storeTail8(a5, out + 5 &* c, lanes, ch, e, r.map { $0 + 5 &* c }) }
-    if dwTilePixels > 6 { storeTail8(a6, out + 6 &* c, lanes, ch, e, r.map { $0 + 6 &* c }) }
-    if dwTilePixels > 7 { storeTail8(a7, out + 7 &* c, lanes, ch, e, r.map { $0 + 7 &* c }) }
+    if dwTilePixels > 0 { storeTailDW(a0, out, lanes, ch, e, r) }
+    if dwTilePixels > 1 { storeTailDW(a1, out + c, lanes, ch, e, r.map { $0 + c }) }
+    if dwTilePixels > 2 { storeTailDW(a2, out + 2 &* c, lanes, ch, e, r.map { $0 + 2 &* c }) }
+    if dwTilePixels > 3 { storeTailDW(a3, out + 3 &* c, lanes, ch, e, r.map { $0 + 3 &* c }) }
+    if dwTilePixels > 4 { storeTailDW(a4, out + 4 &* c, lanes, ch, e, r.map { $0 + 4 &* c }) }
+    if dwTilePixels > 5 { storeTailDW(a5, out + 5 &* c, lanes, ch, e, r.map { $0 + 5 &* c }) }
+    if dwTilePixels > 6 { storeTailDW(a6, out + 6 &* c, lanes, ch, e, r.map { $0 + 6 &* c }) }
+    if dwTilePixels > 7 { storeTailDW(a7, out + 7 &* c, lanes, ch, e, r.map { $0 + 7 &* c }) }
 }
 
 /// One kernel row of the tile: weights `wq`, `wq + cp`, `wq + 2cp` (zero when `has` is false)
@@ -231,11 +255,11 @@ func f32DWConv3x3PixelsBody(
 @inline(__always)
 func f32DWConv3x3PixelsRow(
     _ p: UnsafePointer<Float>, _ wq: UnsafePointer<Float>, _ cp: Int, _ c: Int, _ s: Int, _ skip: Int,
-    _ a0: inout F32x8, _ a1: inout F32x8, _ a2: inout F32x8, _ a3: inout F32x8,
-    _ a4: inout F32x8, _ a5: inout F32x8, _ a6: inout F32x8, _ a7: inout F32x8
+    _ a0: inout DWVector, _ a1: inout DWVector, _ a2: inout DWVector, _ a3: inout DWVector,
+    _ a4: inout DWVector, _ a5: inout DWVector, _ a6: inout DWVector, _ a7: inout DWVector
 ) {
-    let wa = load8(wq), wb = load8(wq + cp), wc = load8(wq + 2 &* cp)
-    @inline(__always) func x(_ i: Int) -> F32x8 { load8(p + i &* c) }
+    let wa = loadDW(wq), wb = loadDW(wq + cp), wc = loadDW(wq + 2 &* cp)
+    @inline(__always) func x(_ i: Int) -> DWVector { loadDW(p + i &* c) }
     #if FACEKIT_ISA_AVX512 || FACEKIT_ISA_AVX2 || arch(arm64)
     if s == 1 {
         if skip & 1 == 0 { a0 = madd(a0, x(0), wa) }
@@ -267,7 +291,7 @@ func f32DWConv3x3PixelsRow(
         t = x(15); a7 = madd(a7, t, wb)
         if skip & 2 == 0 { a7 = madd(a7, x(16), wc) }
     } else {
-        @inline(__always) func pixel(_ v: inout F32x8, _ j: Int) {
+        @inline(__always) func pixel(_ v: inout DWVector, _ j: Int) {
             v = madd(madd(madd(v, x(j &* s), wa), x(j &* s &+ 1), wb), x(j &* s &+ 2), wc)
         }
         pixel(&a0, 0); pixel(&a1, 1); pixel(&a2, 2); pixel(&a3, 3); pixel(&a4, 4); pixel(&a5, 5); pixel(&a6, 6); pixel(&a7, 7)
@@ -291,7 +315,7 @@ func f32DWConv3x3PixelsRow(
         t = x(7); a3 = madd(a3, t, wb)
         if skip & 2 == 0 { a3 = madd(a3, x(8), wc) }
     } else {
-        @inline(__always) func pixel(_ v: inout F32x8, _ j: Int) {
+        @inline(__always) func pixel(_ v: inout DWVector, _ j: Int) {
             v = madd(madd(madd(v, x(j &* s), wa), x(j &* s &+ 1), wb), x(j &* s &+ 2), wc)
         }
         pixel(&a0, 0); pixel(&a1, 1); pixel(&a2, 2); pixel(&a3, 3)
@@ -299,44 +323,44 @@ func f32DWConv3x3PixelsRow(
     #endif
 }
 
-// The tile's entries: one per stride and activation of a full 8-channel block without residual
+// The tile's entries: one per stride and activation of a channel block without residual
 // (the layers of both networks), each also as a Border twin that skips a column outside the
 // image, and a general one. Each inlines the body once.
-@inline(never) func f32DWConv3x3PixelsS1Identity(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
-    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .identity, slopes: slopes), 0, 8, 0)
+@inline(never) func f32DWConv3x3PixelsS1Identity(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ lanes: Int) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .identity, slopes: slopes), 0, lanes, 0)
 }
-@inline(never) func f32DWConv3x3PixelsS1IdentityBorder(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ skip: Int) {
-    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .identity, slopes: slopes), 0, 8, skip)
+@inline(never) func f32DWConv3x3PixelsS1IdentityBorder(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ lanes: Int, _ skip: Int) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .identity, slopes: slopes), 0, lanes, skip)
 }
-@inline(never) func f32DWConv3x3PixelsS1ReLU(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
-    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .relu, slopes: slopes), 0, 8, 0)
+@inline(never) func f32DWConv3x3PixelsS1ReLU(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ lanes: Int) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .relu, slopes: slopes), 0, lanes, 0)
 }
-@inline(never) func f32DWConv3x3PixelsS1ReLUBorder(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ skip: Int) {
-    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .relu, slopes: slopes), 0, 8, skip)
+@inline(never) func f32DWConv3x3PixelsS1ReLUBorder(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ lanes: Int, _ skip: Int) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .relu, slopes: slopes), 0, lanes, skip)
 }
-@inline(never) func f32DWConv3x3PixelsS1PReLU(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
-    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .prelu, slopes: slopes), 0, 8, 0)
+@inline(never) func f32DWConv3x3PixelsS1PReLU(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ lanes: Int) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .prelu, slopes: slopes), 0, lanes, 0)
 }
-@inline(never) func f32DWConv3x3PixelsS1PReLUBorder(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ skip: Int) {
-    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .prelu, slopes: slopes), 0, 8, skip)
+@inline(never) func f32DWConv3x3PixelsS1PReLUBorder(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ lanes: Int, _ skip: Int) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 1, c, q, ky0, cp, out, nil, Epilogue(kind: .prelu, slopes: slopes), 0, lanes, skip)
 }
-@inline(never) func f32DWConv3x3PixelsS2Identity(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
-    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .identity, slopes: slopes), 0, 8, 0)
+@inline(never) func f32DWConv3x3PixelsS2Identity(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ lanes: Int) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .identity, slopes: slopes), 0, lanes, 0)
 }
-@inline(never) func f32DWConv3x3PixelsS2IdentityBorder(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ skip: Int) {
-    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .identity, slopes: slopes), 0, 8, skip)
+@inline(never) func f32DWConv3x3PixelsS2IdentityBorder(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ lanes: Int, _ skip: Int) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .identity, slopes: slopes), 0, lanes, skip)
 }
-@inline(never) func f32DWConv3x3PixelsS2ReLU(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
-    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .relu, slopes: slopes), 0, 8, 0)
+@inline(never) func f32DWConv3x3PixelsS2ReLU(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ lanes: Int) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .relu, slopes: slopes), 0, lanes, 0)
 }
-@inline(never) func f32DWConv3x3PixelsS2ReLUBorder(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ skip: Int) {
-    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .relu, slopes: slopes), 0, 8, skip)
+@inline(never) func f32DWConv3x3PixelsS2ReLUBorder(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ lanes: Int, _ skip: Int) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .relu, slopes: slopes), 0, lanes, skip)
 }
-@inline(never) func f32DWConv3x3PixelsS2PReLU(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?) {
-    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .prelu, slopes: slopes), 0, 8, 0)
+@inline(never) func f32DWConv3x3PixelsS2PReLU(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ lanes: Int) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .prelu, slopes: slopes), 0, lanes, 0)
 }
-@inline(never) func f32DWConv3x3PixelsS2PReLUBorder(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ skip: Int) {
-    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .prelu, slopes: slopes), 0, 8, skip)
+@inline(never) func f32DWConv3x3PixelsS2PReLUBorder(_ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int, _ out: UnsafeMutablePointer<Float>, _ slopes: UnsafePointer<Float>?, _ lanes: Int, _ skip: Int) {
+    f32DWConv3x3PixelsBody(p, rowStride, rows, 2, c, q, ky0, cp, out, nil, Epilogue(kind: .prelu, slopes: slopes), 0, lanes, skip)
 }
 @inline(never) func f32DWConv3x3PixelsGeneral(
     _ p: UnsafePointer<Float>, _ rowStride: Int, _ rows: Int, _ s: Int, _ c: Int, _ q: UnsafePointer<Float>, _ ky0: Int, _ cp: Int,

@@ -25,7 +25,7 @@ public func microKernelTable(wideGEMM: Bool) -> MicroKernelTable {
     let name = isaName + (wideGEMM && isaName != "avx512" ? "-wide" : "")
     return MicroKernelTable(
         isa: name, gemmTile: tile, gemm: gemm,
-        depthwiseChannelBlock: 8, depthwise: f32DWConv,
+        depthwiseChannelBlock: dwLanes, depthwise: f32DWConv,
         convBlockWidth: f32ConvBlockWidth, convTileBlocks: f32ConvTileBlocks, convolution: f32Conv,
         maxPool: f32MaxPool, add: f32VAdd, channelScale: f32VMulC, meanPool: f32MeanPool,
         dot: f32Dot, fmaPeak: f32FMAPeak, fmaPeakLanes: f32FMAPeakLanes)
