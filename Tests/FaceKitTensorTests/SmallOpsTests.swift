@@ -75,6 +75,26 @@ extension KernelTests {
       }
     }
 
+    /// Split across threads, the pieces of pixels start and end inside images and at their
+    /// edges (batch 3 of 7×5 pixels on 2, 3 and 8 forced threads): every piece scales by its own
+    /// image's factors.
+    @Test("channel scale split across threads matches the reference", arguments: KernelRun.all)
+    func channelScaleThreaded(run: KernelRun) throws {
+        try run {
+            for channels in [1, 16, 24, 33] {
+                var rng = SeededRandom(seed: UInt64(channels * 7))
+                let shape = TensorShape(3, 7, 5, channels)
+                let a = randomTensor(shape, &rng), b = randomTensor(shape, &rng)
+                let scale = randomTensor(TensorShape(3, 1, 1, channels), &rng)
+                let out = Tensor(shape: shape), ref = Tensor(shape: shape)
+                out.fill(.nan)
+                try ChannelScale.run(input: a, scale: scale, output: out, residual: b, threads: run.threadCount, kernels: run.kernels)
+                try ChannelScale.reference(input: a, scale: scale, output: ref, residual: b)
+                expectClose(out, ref, k: 1, "channel scale \(shape) \(run.testDescription)")
+            }
+        }
+    }
+
     @Test("dot product matches the Double reference at every length around the vector sizes", arguments: KernelConfiguration.testVariants)
     func dot(kernels: KernelConfiguration) {
         var rng = SeededRandom(seed: 41)

@@ -255,7 +255,7 @@ final class SEMobileFaceNet: Sendable {
                 try unfused(block, ws, x, spare, batch: n, threads: threads)
             }
             trace?.mark("\(s.height)x\(s.width)x\(s.channels) -> \(e) -> \(out) /\(block.stride)")
-            try squeezeExcite(block, ws, x, spare)
+            try squeezeExcite(block, ws, x, spare, threads: threads)
             trace?.mark("  SE + residual \(h)x\(w)x\(out)")
             swap(&x, &spare)
         }
@@ -278,7 +278,7 @@ final class SEMobileFaceNet: Sendable {
     }
 
     /// Squeeze-excitation of the block's output `spare`, then the residual add of `x`, fused into one pass over the map.
-    private func squeezeExcite(_ block: Bottleneck, _ ws: Workspace, _ x: Tensor, _ spare: Tensor) throws {
+    private func squeezeExcite(_ block: Bottleneck, _ ws: Workspace, _ x: Tensor, _ spare: Tensor, threads: ThreadCount) throws {
         let n = spare.shape.batch, out = block.project.outputChannels
         try ws.pooled.reshape(to: TensorShape(n, 1, 1, out))
         try GlobalAveragePool.run(input: spare, output: ws.pooled)
@@ -286,7 +286,7 @@ final class SEMobileFaceNet: Sendable {
         try FullyConnected.run(input: ws.pooled, weights: block.squeeze, output: ws.squeezed, activation: .prelu(slopes: block.squeezeSlopes))
         try ws.excited.reshape(to: TensorShape(n, 1, 1, out))
         try FullyConnected.run(input: ws.squeezed, weights: block.excite, output: ws.excited, activation: .sigmoid)
-        try ChannelScale.run(input: spare, scale: ws.excited, output: spare, residual: block.residual ? x : nil)
+        try ChannelScale.run(input: spare, scale: ws.excited, output: spare, residual: block.residual ? x : nil, threads: threads)
     }
 
     private func runHead(_ ws: Workspace, _ x: Tensor, batch n: Int, threads: ThreadCount) throws {

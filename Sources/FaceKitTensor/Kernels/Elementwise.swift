@@ -29,18 +29,26 @@ public enum Add {
 
 /// Per-channel multiplication with broadcast over H and W, optionally followed by a residual add.
 public enum ChannelScale {
-    /// x · scale[n, c] (+ residual) into `output` (which may be `x`).
+    /// x · scale[n, c] (+ residual) into `output` (which may be `x`), its pixels split across
+    /// up to `threads` threads where each gets at least `Tuning.copyMinimumFloats` floats (a
+    /// memory-bound pass: the embedder's 28×28 and 14×14 maps split, its 7×7 ones do not).
     public static func run(input x: Tensor, scale: Tensor, output: Tensor, residual: Tensor? = nil,
-                           kernels: KernelConfiguration = .current) throws {
+                           threads: ThreadCount = .single, kernels: KernelConfiguration = .current) throws {
         let s = x.shape, c = s.channels
         try requireShape(scale, TensorShape(s.batch, 1, 1, c), "channel scale factors")
         try requireShape(output, s, "channel scale output")
         if let residual { try requireShape(residual, s, "channel scale residual") }
-        let hw = s.height * s.width
-        for n in 0..<s.batch {
-            let offset = n * hw * c
-            kernels.table.channelScale(x.data + offset, scale.data + n * c, residual.map { UnsafePointer($0.data) + offset },
-                                       output.data + offset, hw, c)
+        let hw = s.height * s.width, table = kernels.table
+        let xData = UnsafePointer(x.data), scaleData = UnsafePointer(scale.data), outData = output.data
+        let residualData = residual.map { UnsafePointer($0.data) }
+        // Pixels over the whole batch, in pieces that never cross an image.
+        parallelFor(s.batch * hw, threads: threads, minimumPerThread: max(1, Tuning.current.copyMinimumFloats / max(1, c))) { p0, p1 in
+            var p = p0
+            while p < p1 {
+                let n = p / hw, end = min(p1, (n + 1) * hw), offset = p * c
+                table.channelScale(xData + offset, scaleData + n * c, residualData.map { $0 + offset }, outData + offset, end - p, c)
+                p = end
+            }
         }
     }
 
