@@ -33,7 +33,7 @@ extension KernelTests {
     @Test("global average pool matches the reference", arguments: sweepChannels, KernelConfiguration.testVariants)
     func globalAverage(channels: Int, kernels: KernelConfiguration) throws {
         var rng = SeededRandom(seed: UInt64(channels + 1))
-        for (batch, h, w) in [(1, 7, 7), (3, 3, 5), (1, 1, 1)] {
+        for (batch, h, w) in [(1, 7, 7), (3, 3, 5), (1, 1, 1), (2, 4, 6), (1, 1, 2)] {   // odd and even pixel counts
             let input = randomTensor(TensorShape(batch, h, w, channels), &rng)
             let out = Tensor(shape: TensorShape(batch, 1, 1, channels)), ref = Tensor(shape: out.shape)
             try GlobalAveragePool.run(input: input, output: out, kernels: kernels)

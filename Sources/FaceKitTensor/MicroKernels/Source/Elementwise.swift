@@ -42,6 +42,26 @@ func f32VMulC(_ x: UnsafePointer<Float>, _ scale: UnsafePointer<Float>, _ residu
 func f32MeanPool(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ pixels: Int, _ c: Int) {
     let scale = 1 / Float(pixels)
     var ch = 0
+    // 32 channels at a time, even and odd pixels in separate sums: 8 independent chains of
+    // adds. (One chain per 8 channels waited on its own add at every pixel: the embedder's
+    // 28×28×64 squeeze took 4-5 µs.)
+    while ch + 32 <= c {
+        var e0 = F32x8(), e1 = F32x8(), e2 = F32x8(), e3 = F32x8(), o0 = F32x8(), o1 = F32x8(), o2 = F32x8(), o3 = F32x8()
+        var p = 0
+        while p + 2 <= pixels {
+            let a = x + p * c + ch, b = a + c
+            e0 += load8(a); e1 += load8(a + 8); e2 += load8(a + 16); e3 += load8(a + 24)
+            o0 += load8(b); o1 += load8(b + 8); o2 += load8(b + 16); o3 += load8(b + 24)
+            p += 2
+        }
+        if p < pixels {
+            let a = x + p * c + ch
+            e0 += load8(a); e1 += load8(a + 8); e2 += load8(a + 16); e3 += load8(a + 24)
+        }
+        store8((e0 + o0) * scale, out + ch); store8((e1 + o1) * scale, out + ch + 8)
+        store8((e2 + o2) * scale, out + ch + 16); store8((e3 + o3) * scale, out + ch + 24)
+        ch += 32
+    }
     while ch + 8 <= c {
         var acc = F32x8()
         for p in 0..<pixels { acc += load8(x + p * c + ch) }
