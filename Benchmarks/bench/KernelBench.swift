@@ -73,8 +73,8 @@ func kernelCases(_ kernels: KernelConfiguration) throws -> [KernelCase] {
             try GlobalAveragePool.run(input: gapIn, output: gapOut, kernels: kernels)
         })
         let x = randomTensor(TensorShape(1, 28, 28, 128)), scale = randomTensor(TensorShape(1, 1, 1, 128)), y = Tensor(shape: x.shape)
-        cases.append(KernelCase(kernel: "f32-channel-scale+residual", shape: "28x28x128", flops: Double(2 * 28 * 28 * 128)) { _ in
-            try ChannelScale.run(input: x, scale: scale, output: y, residual: x, kernels: kernels)
+        cases.append(KernelCase(kernel: "f32-channel-scale+residual", shape: "28x28x128", flops: Double(2 * 28 * 28 * 128)) { t in
+            try ChannelScale.run(input: x, scale: scale, output: y, residual: x, threads: t, kernels: kernels)
         })
     }
     return cases
