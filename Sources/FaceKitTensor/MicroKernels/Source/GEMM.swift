@@ -22,7 +22,10 @@
 //                kernels` on the embedder's shapes: 80–88 % of the FMA peak against 64–81 % for
 //                6x16 (Zen 3; the tile shapes in C: Benchmarks/sse/gemm_tiles.c).
 // f32-gemm 6x32 (16 lanes: AVX-512): a 6×32 tile in 12 of the 32 zmm registers; a last panel
-//                with at most 16 real columns runs its first half.
+//                with at most 16 real columns runs its first half. On Zen 5 (full-width
+//                AVX-512) the same loop in C runs at the FMA peak (266–270 of ~269 GFLOP/s; 8x32,
+//                4x64 and 7x48 no faster: Benchmarks/sse/gemm_tiles_avx512.c), and `bench kernels`
+//                measures 94–100 % on the networks' shapes.
 // A partial tile of fewer rows runs the full-height kernel with its row pointers clamped to
 // the last real row (results of the missing rows are not stored); a single row runs a 1-row kernel.
 import FaceKitKernelABI
