@@ -15,7 +15,7 @@
 // and store only the new ones. Pixels whose window is cut by the left or right
 // border take `f32ConvPixel`, 4 blocks of one pixel at a time. f32-conv 6x32 avx512: the
 // AVX-512 module packs 16-channel blocks in pairs and runs 6 pixels × 2 blocks of 16 lanes in
-// 12 zmm registers (`f32Conv16`; its border pixels `f32ConvPixel16`).
+// 12 zmm registers (`f32ConvTile6x32`; its border pixels `f32ConvPixel16`).
 import FaceKitKernelABI
 
 /// The tile for `blocks` blocks of 8 output channels: 6 pixels × 16 channels where the blocks
@@ -42,10 +42,11 @@ let f32ConvBlockWidth = 8, f32ConvTileBlocks = 3
 /// Output rows `rows` (counted over the whole batch).
 func f32Conv(_ g: WindowArguments, _ rows: Range<Int>) {
     #if FACEKIT_ISA_AVX512
-    return f32Conv16(g, rows)
+    let blocks = (g.outputChannels + 15) / 16, tp = 6, tb = 2
     #else
     let blocks = (g.outputChannels + 7) / 8
     let (tp, tb) = f32ConvTileShape(blocks: blocks)
+    #endif
     // Output columns whose whole window lies inside the input, horizontally.
     // (A negative span means no such column; it is tested before the truncating division.)
     let first = min(g.outputWidth, (g.padLeft + g.strideX - 1) / g.strideX)
@@ -53,11 +54,23 @@ func f32Conv(_ g: WindowArguments, _ rows: Range<Int>) {
     let last = span < 0 ? first : max(first, min(g.outputWidth, span / g.strideX + 1))
     @inline(__always) func tile(_ image: UnsafePointer<Float>, _ oy: Int, _ ox: Int, _ b: Int, _ skip: Int,
                                 _ out: UnsafeMutablePointer<Float>, _ res: UnsafePointer<Float>?) {
+        #if FACEKIT_ISA_AVX512
+        f32ConvTile6x32(image, g, oy, ox, b, skip, out, res)
+        #else
         switch (tp, tb) {
         case (6, 2): f32ConvTile6x16(image, g, oy, ox, b, skip, out, res)
         case (6, 1): f32ConvTile6x8(image, g, oy, ox, b, skip, out, res)
         default: f32ConvTile3x24(image, g, oy, ox, b, skip, out, res)
         }
+        #endif
+    }
+    @inline(__always) func pixel(_ image: UnsafePointer<Float>, _ oy: Int, _ ox: Int,
+                                 _ out: UnsafeMutablePointer<Float>, _ res: UnsafePointer<Float>?) {
+        #if FACEKIT_ISA_AVX512
+        f32ConvPixel16(image, g, blocks, oy, ox, out, res)
+        #else
+        f32ConvPixel(image, g, blocks, oy, ox, out, res)
+        #endif
     }
     for r in rows {
         let n = r / g.outputHeight, oy = r % g.outputHeight
@@ -75,45 +88,18 @@ func f32Conv(_ g: WindowArguments, _ rows: Range<Int>) {
                 ox = last
             } else {
                 let o = ox * g.outputChannels
-                f32ConvPixel(image, g, blocks, oy, ox, g.output + rowOut + o, res.map { $0 + o })
+                pixel(image, oy, ox, g.output + rowOut + o, res.map { $0 + o })
                 ox += 1
             }
         }
     }
-    #endif
 }
 
 #if FACEKIT_ISA_AVX512
-/// `f32Conv` over 16-lane blocks (packed [16 bias][KH·KW·Cin × 16], in pairs): f32-conv 6x32
-/// tiles, 6 pixels × 2 blocks, and `f32ConvPixel16` where the window is cut by a border.
-/// BlazeFace's 24 channels fill a pair to 75 %, which still does 1.5 times the useful
-/// multiply-adds per instruction of three 8-lane blocks.
-func f32Conv16(_ g: WindowArguments, _ rows: Range<Int>) {
-    let blocks = (g.outputChannels + 15) / 16, tp = 6
-    let first = min(g.outputWidth, (g.padLeft + g.strideX - 1) / g.strideX)
-    let span = g.inputWidth - g.kernelWidth + g.padLeft
-    let last = span < 0 ? first : max(first, min(g.outputWidth, span / g.strideX + 1))
-    for r in rows {
-        let n = r / g.outputHeight, oy = r % g.outputHeight
-        let image = g.input + n * g.inputHeight * g.inputWidth * g.inputChannels
-        let rowOut = (n * g.outputHeight + oy) * g.outputWidth * g.outputChannels
-        let res = g.residual.map { $0 + rowOut }
-        var ox = 0
-        while ox < g.outputWidth {
-            if ox >= first && ox + tp <= last {
-                for b in stride(from: 0, to: blocks, by: 2) { f32ConvTile6x32(image, g, oy, ox, b, 0, g.output + rowOut, res) }
-                ox += tp
-            } else if ox >= first && ox < last && last - first >= tp {
-                for b in stride(from: 0, to: blocks, by: 2) { f32ConvTile6x32(image, g, oy, last - tp, b, ox - (last - tp), g.output + rowOut, res) }
-                ox = last
-            } else {
-                let o = ox * g.outputChannels
-                f32ConvPixel16(image, g, blocks, oy, ox, g.output + rowOut + o, res.map { $0 + o })
-                ox += 1
-            }
-        }
-    }
-}
+// `f32Conv` on AVX-512: 16-lane blocks (packed [16 bias][KH·KW·Cin × 16], in pairs), f32-conv
+// 6x32 tiles of 6 pixels × 2 blocks, and `f32ConvPixel16` where the window is cut by a border.
+// BlazeFace's 24 channels fill a pair to 75 %, which still does 1.5 times the useful
+// multiply-adds per instruction of three 8-lane blocks.
 
 /// Output pixels `ox ..< ox + 6` of row `oy`, 16-lane channel blocks `b0` and `b0 + 1` (12
 /// accumulators); pixels before `ox + skip` are computed but not stored.
