@@ -31,10 +31,7 @@ let dwLanes = 16
 @inline(__always) func storeDW(_ v: DWVector, _ p: UnsafeMutablePointer<Float>) { store16(v, p) }
 @inline(__always)
 func storeTailDW(_ v: DWVector, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n0: Int, _ e: Epilogue, _ r: UnsafePointer<Float>?) {
-    if cols == 16 { return store16x(v, c, n0, e, r) }
-    // Half a block (BlazeFace's 24, 56, 72, 88 channels end in one): its low 8 lanes, inlined.
-    if cols == 8 { return store8x(v.lowHalf, c, n0, e, r) }
-    storeTail16Partial(v, c, cols, n0, e, r)
+    storeTail16(v, c, cols, n0, e, r)
 }
 #else
 typealias DWVector = F32x8

@@ -572,6 +572,8 @@ func store16x(_ v: F32x16, _ c: UnsafeMutablePointer<Float>, _ n0: Int, _ e: Epi
 @inline(__always)
 func storeTail16(_ v: F32x16, _ c: UnsafeMutablePointer<Float>, _ cols: Int, _ n0: Int, _ e: Epilogue, _ r: UnsafePointer<Float>?) {
     if cols == 16 { return store16x(v, c, n0, e, r) }
+    // Half a vector (BlazeFace's 24, 56, 72, 88 channels end in one): its low 8 lanes, inlined.
+    if cols == 8 { return store8x(v.lowHalf, c, n0, e, r) }
     storeTail16Partial(v, c, cols, n0, e, r)
 }
 
